@@ -1,0 +1,13 @@
+export { API_VERSION, CAPABILITY_BRAND, type ApiVersion } from './version.js';
+export { ContinuumError, isContinuumError, abortError, type ContinuumErrorShape } from './errors.js';
+export { validateWithSchema, formatPath, type StandardSchemaV1, type ConfigIssue } from './schema.js';
+export { createMemoryLogger, type Logger } from './log.js';
+export * from './topology.js';
+export * from './network.js';
+export type * from './node.js';
+export type * from './workload.js';
+export type * from './results.js';
+export * from './capabilities.js';
+export * from './stats.js';
+export { createProcessRunner } from './process-runner.js';
+export { measureRttMatrix, parsePingRtts, rttToleranceMs, tierPairs } from './emulation-check.js';
