@@ -11,3 +11,4 @@ export * from './capabilities.js';
 export * from './stats.js';
 export { createProcessRunner } from './process-runner.js';
 export { measureRttMatrix, parsePingRtts, rttToleranceMs, tierPairs } from './emulation-check.js';
+export { createHostNode, isSameProcessRunning, processStartTime, stopHostProcess, type HostNodeOptions } from './host-node.js';
