@@ -79,14 +79,39 @@ function describe(issue: LegacyIssue): string {
   return issue.key === undefined ? `[${issue.section}]${line} ${issue.message}` : `[${issue.section}] ${issue.key}${line} ${issue.message}`;
 }
 
-function issuesError(file: string, issues: LegacyIssue[]): ContinuumError {
-  const hints = [...new Set(issues.map((i) => i.hint).filter((h): h is string => h !== undefined && h !== ''))];
+const INLINE_HINT = 'Inline comments are not supported in .cfg files (upstream rejects them too): put each comment on its own line starting with #.';
+const SECTION_ORDER = ['infrastructure', 'benchmark', 'execution_model'];
+
+function issuesError(file: string, all: LegacyIssue[]): ContinuumError {
+  const sorted = [...all].sort(
+    (a, b) => SECTION_ORDER.indexOf(a.section) - SECTION_ORDER.indexOf(b.section) || (a.line ?? 0) - (b.line ?? 0),
+  );
+  // A file full of `value  # comment` lines (like upstream's template.cfg) gets one line, not one per key.
+  const inline = sorted.filter((i) => i.inlineComment);
+  let issues = sorted;
+  if (inline.length > 3) {
+    issues = sorted.filter((i) => !i.inlineComment);
+    issues.unshift({
+      section: inline[0]?.section ?? 'infrastructure',
+      key: undefined,
+      line: inline[0]?.line,
+      message: `${inline.length} values carry inline comments ("value  # comment"): ${inline.map((i) => `${i.key} (line ${i.line})`).join(', ')}`,
+      hint: undefined,
+      inlineComment: true,
+    });
+  }
+  const hints = [
+    ...new Set([
+      ...issues.map((i) => i.hint).filter((h): h is string => h !== undefined && h !== ''),
+      ...(inline.length > 0 ? [INLINE_HINT] : []),
+    ]),
+  ];
   const message =
     issues.length === 1
       ? `${file}: ${describe(issues[0] as LegacyIssue)}`
       : `${file}: ${issues.length} problems in this upstream Continuum config:\n${issues.map((i) => `  - ${describe(i)}`).join('\n')}`;
   return new ContinuumError(LEGACY_CONFIG_ERROR, message, {
     ...(hints.length > 0 ? { hint: hints.join('\n') } : {}),
-    details: { file, issues: issues.map((i) => ({ section: i.section, key: i.key, line: i.line, message: i.message })) },
+    details: { file, issues: sorted.map((i) => ({ section: i.section, key: i.key, line: i.line, message: i.message })) },
   });
 }

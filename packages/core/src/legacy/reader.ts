@@ -11,6 +11,8 @@ export interface LegacyIssue {
   line: number | undefined;
   message: string;
   hint: string | undefined;
+  /** The value looks like `value  # comment` (inline comments are not INI in configparser's dialect). */
+  inlineComment?: boolean;
 }
 
 export interface OptionSpec<T> {
@@ -82,13 +84,14 @@ export class OptionReader {
     return lookup(this.doc, section, key.toLowerCase())?.rawKey ?? key;
   }
 
-  issue(section: string, key: string | undefined, message: string, hint?: string): void {
+  issue(section: string, key: string | undefined, message: string, hint?: string, inlineComment = false): void {
     this.issues.push({
       section,
       key: key === undefined ? undefined : this.nameOf(section, key),
       line: key === undefined ? this.doc.sections.get(section)?.line : this.lineOf(section, key.toLowerCase()),
       message,
       hint,
+      ...(inlineComment ? { inlineComment } : {}),
     });
   }
 
@@ -121,17 +124,15 @@ export class OptionReader {
       }
       return spec.default;
     }
-    const inline = /\s[#;]/.test(raw)
-      ? ' Inline comments are not supported in .cfg files (upstream rejects them too): move the comment to its own line.'
-      : '';
+    const inline = /\s[#;]/.test(raw);
     const value = parse(raw);
     if (value === undefined) {
-      this.issue(section, key, `has value "${shorten(raw)}", expected ${typeName}`, `${spec.hint ?? ''}${inline}`.trim() || undefined);
+      this.issue(section, key, `has value "${shorten(raw)}", expected ${typeName}`, spec.hint, inline);
       return spec.default;
     }
     const problem = spec.check?.(value);
     if (problem !== undefined) {
-      this.issue(section, key, `= ${shorten(raw)} is invalid: ${problem}`, `${spec.hint ?? ''}${inline}`.trim() || undefined);
+      this.issue(section, key, `= ${shorten(raw)} is invalid: ${problem}`, spec.hint, inline);
       return spec.default;
     }
     return value;
