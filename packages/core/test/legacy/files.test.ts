@@ -1,0 +1,108 @@
+/**
+ * Every shipped upstream .cfg file is either accepted (snapshot of the native config and the plan)
+ * or rejected with a message that names the file, the section and the key.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isContinuumError } from '@continuum/plugin-api';
+import { formatLegacyPlan, legacyPlan, loadLegacyConfig, loadLegacyConfigDetailed } from '../../src/legacy/index.js';
+import { configSchema } from '../../src/engine/config-schema.js';
+import { FIXTURES, fixtureFiles } from './helpers.js';
+
+type Expectation = 'accept' | { section: string; key: string; mentions?: string[] };
+
+const GCP_DETAILS = { section: 'infrastructure', key: 'gcp_project', mentions: ['gcp_region', 'gcp_zone', 'gcp_credentials'] };
+
+/** What upstream Continuum does with the file, and so what we must do. */
+const EXPECTED: Record<string, Expectation> = {
+  'baremetal.cfg': 'accept',
+  'bench_cloud.cfg': 'accept',
+  // Shipped with the GCP account fields emptied by upstream's pre-commit hook: upstream rejects them.
+  'bench_cloud_terraform.cfg': GCP_DETAILS,
+  'bench_edge.cfg': 'accept',
+  'bench_endpoint.cfg': 'accept',
+  'bench_openfaas.cfg': 'accept',
+  'experiment_endpoint_scaling/cloud_endpoint1.cfg': 'accept',
+  'experiment_endpoint_scaling/cloud_endpoint2.cfg': 'accept',
+  'experiment_endpoint_scaling/cloud_endpoint4.cfg': 'accept',
+  'experiment_endpoint_scaling/cloud_endpoint8.cfg': 'accept',
+  'experiment_endpoint_scaling/edge_endpoint1.cfg': 'accept',
+  'experiment_endpoint_scaling/edge_endpoint2.cfg': 'accept',
+  'experiment_endpoint_scaling/edge_endpoint4.cfg': 'accept',
+  'experiment_endpoint_scaling/edge_endpoint8.cfg': 'accept',
+  'experiment_endpoint_scaling/endpoint1.cfg': 'accept',
+  'experiment_provider/gcp_cloud.cfg': GCP_DETAILS,
+  'experiment_provider/gcp_edge.cfg': GCP_DETAILS,
+  'experiment_provider/gcp_endpoint.cfg': GCP_DETAILS,
+  'experiment_provider/gcp_mist.cfg': GCP_DETAILS,
+  'experiment_provider/qemu_cloud.cfg': 'accept',
+  'experiment_provider/qemu_edge.cfg': 'accept',
+  'experiment_provider/qemu_endpoint.cfg': 'accept',
+  'experiment_provider/qemu_mist.cfg': 'accept',
+  'infra_only.cfg': 'accept',
+  'qemu_kube_only.cfg': 'accept',
+  // Documentation with inline comments; upstream says itself that it does not parse.
+  'template.cfg': { section: 'infrastructure', key: 'provider', mentions: ['inline comment', 'line 11'] },
+  'tests/aws/01_infraonly-cloud.cfg': { section: 'infrastructure', key: 'provider', mentions: ['aws', '@continuum/provider-aws'] },
+  'tests/gcp/01_infraonly-cloud.cfg': GCP_DETAILS,
+  'tests/gcp/02_infraonly-edge.cfg': GCP_DETAILS,
+  'tests/gcp/03_infraonly-endpoint.cfg': GCP_DETAILS,
+  'tests/gcp/04_infraonly-all.cfg': GCP_DETAILS,
+  'tests/gcp/05_kuberentes-img.cfg': GCP_DETAILS,
+  'tests/gcp/06_kubeedge-img.cfg': GCP_DETAILS,
+  'tests/gcp/07_mist-img.cfg': GCP_DETAILS,
+  'tests/gcp/08_endpoint_img.cfg': GCP_DETAILS,
+  'tests/gcp/09_kubernetes-nobench.cfg': GCP_DETAILS,
+  'tests/gcp/10_kubernetes-openfaas.cfg': GCP_DETAILS,
+  'tests/qemu/01_infraonly-cloud.cfg': 'accept',
+  'tests/qemu/02_infraonly-edge.cfg': 'accept',
+  'tests/qemu/03_infraonly-endpoint.cfg': 'accept',
+  'tests/qemu/04_infraonly-all.cfg': 'accept',
+  'tests/qemu/05_kuberentes-img.cfg': 'accept',
+  'tests/qemu/06_kubeedge-img.cfg': 'accept',
+  'tests/qemu/07_mist-img.cfg': 'accept',
+  'tests/qemu/08_endpoint_img.cfg': 'accept',
+  'tests/qemu/09_kubernetes-nobench.cfg': 'accept',
+  'tests/qemu/10_kubernetes-openfaas.cfg': 'accept',
+};
+
+describe('shipped upstream .cfg files', () => {
+  const files = fixtureFiles();
+
+  it('every fixture has an expectation (and every expectation a fixture)', () => {
+    expect(files).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  for (const file of files) {
+    const expected = EXPECTED[file];
+    if (expected === 'accept') {
+      it(`accepts and plans ${file}`, async () => {
+        const loaded = await loadLegacyConfigDetailed(join(FIXTURES, file));
+        // The core validates the result with its own schema next; it must pass.
+        const parsed = configSchema.safeParse(loaded.config);
+        expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
+        const plan = legacyPlan(loaded.config, loaded.upstream, { user: 'user' });
+        expect(plan.nodes.length).toBeGreaterThan(0);
+        expect({ config: loaded.config, warnings: loaded.warnings, notes: loaded.notes, plan }).toMatchSnapshot();
+        expect(formatLegacyPlan(plan)).toMatchSnapshot();
+      });
+    } else if (expected !== undefined) {
+      it(`rejects ${file} naming [${expected.section}] ${expected.key}`, async () => {
+        const path = join(FIXTURES, file);
+        const err = await loadLegacyConfig(path).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(isContinuumError(err), String(err)).toBe(true);
+        if (!isContinuumError(err)) return;
+        expect(err.code).toBe('LEGACY_CONFIG');
+        expect(err.message).toContain(path);
+        expect(err.message).toContain(`[${expected.section}]`);
+        expect(err.message).toContain(expected.key);
+        for (const m of expected.mentions ?? []) expect(`${err.message}\n${err.hint ?? ''}`).toContain(m);
+        expect(err.hint).toBeTruthy();
+        expect({ message: err.message.replace(FIXTURES, '<fixtures>/'), hint: err.hint }).toMatchSnapshot();
+      });
+    }
+  }
+});
