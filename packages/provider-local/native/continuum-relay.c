@@ -1,0 +1,350 @@
+/*
+ * continuum-relay: a packet-level userspace substitute for `tc netem`, for kernels built without
+ * sch_netem (the project's CI machines). One process serves every node of a run.
+ *
+ * For each node it opens two TAP devices: the "node" TAP (the caller moves it into the node's
+ * network namespace and renames it eth0) and the "bridge" TAP (the caller attaches it to the run's
+ * bridge). Frames the node sends (its egress) are held for a per-destination delay (+ normal jitter,
+ * + random loss) before they are written to the bridge TAP; frames from the bridge go to the node at
+ * once. Shaping egress on every node is upstream Continuum's model, so RTT = delay(a->b) + delay(b->a).
+ *
+ * Ordering: every (node, rule) pair is one FIFO queue. A frame's due time is never earlier than the
+ * one queued before it, so jitter does not reorder a flow (TCP would otherwise see spurious
+ * reordering). Different destinations never wait behind each other.
+ *
+ * Only IPv4 frames are delayed (rule lookup by destination address); ARP and anything else pass at
+ * once, so neighbour resolution does not add a delayed first packet.
+ *
+ * The TAPs are not persistent: when this process exits (SIGTERM, SIGKILL, crash) the kernel deletes
+ * them, including the ones inside namespaces, so teardown only has to stop the process.
+ *
+ * Usage: continuum-relay CONFIG_FILE
+ *   CONFIG_FILE lines:
+ *     pair NODE_TAP BRIDGE_TAP
+ *     rule A.B.C.D/PREFIX DELAY_US JITTER_US LOSS_PPM   (applies to the last pair, first match wins)
+ *     seed N
+ *   Prints "READY <pairs>" on stdout once every TAP is open.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <math.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_RULES 8
+#define MAX_FRAME 65536
+#define MAX_QUEUED 20000 /* per queue; beyond this the link drops (tail drop), like a full qdisc */
+
+typedef struct packet {
+  struct packet *next;
+  uint64_t due;
+  uint32_t len;
+  unsigned char data[];
+} packet;
+
+typedef struct {
+  packet *head, *tail;
+  uint32_t count;
+  uint64_t last_due;
+} fifo;
+
+typedef struct {
+  uint32_t net, mask;
+  uint64_t delay_ns, jitter_ns;
+  uint32_t loss_ppm;
+} rule;
+
+typedef struct {
+  char node_name[IFNAMSIZ], bridge_name[IFNAMSIZ];
+  int node_fd, bridge_fd;
+  int nrules;
+  rule rules[MAX_RULES];
+  fifo queues[MAX_RULES];
+} pair;
+
+static pair *pairs;
+static int npairs;
+static volatile sig_atomic_t stop;
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static unsigned long long stat_forwarded, stat_dropped_loss, stat_dropped_full;
+
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t xorshift(void) {
+  uint64_t x = rng_state;
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+  return rng_state = x;
+}
+
+static double uniform01(void) { return ((xorshift() >> 11) + 0.5) * (1.0 / 9007199254740992.0); }
+
+static double gauss(void) {
+  /* Box-Muller; one value per call is plenty at packet rates. */
+  double u1 = uniform01(), u2 = uniform01();
+  return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+}
+
+static int open_tap(const char *name) {
+  int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    perror("open /dev/net/tun");
+    return -1;
+  }
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+  strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+  if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+    fprintf(stderr, "TUNSETIFF %s: %s\n", name, strerror(errno));
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+static int load_config(const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    fprintf(stderr, "cannot open config %s: %s\n", path, strerror(errno));
+    return -1;
+  }
+  char line[512];
+  int cap = 16;
+  pairs = calloc(cap, sizeof *pairs);
+  while (fgets(line, sizeof line, f)) {
+    char a[64], b[64];
+    unsigned long long d, j;
+    unsigned int loss, prefix;
+    unsigned long long seed;
+    if (sscanf(line, "pair %15s %15s", a, b) == 2) {
+      if (npairs == cap) {
+        cap *= 2;
+        pairs = realloc(pairs, cap * sizeof *pairs);
+        memset(pairs + npairs, 0, (cap - npairs) * sizeof *pairs);
+      }
+      pair *p = &pairs[npairs++];
+      memcpy(p->node_name, a, IFNAMSIZ - 1);
+      memcpy(p->bridge_name, b, IFNAMSIZ - 1);
+    } else if (sscanf(line, "rule %63[0-9.]/%u %llu %llu %u", a, &prefix, &d, &j, &loss) == 5) {
+      if (npairs == 0) continue;
+      pair *p = &pairs[npairs - 1];
+      if (p->nrules == MAX_RULES) {
+        fprintf(stderr, "too many rules for %s\n", p->node_name);
+        fclose(f);
+        return -1;
+      }
+      struct in_addr addr;
+      if (inet_pton(AF_INET, a, &addr) != 1 || prefix > 32) {
+        fprintf(stderr, "bad rule: %s", line);
+        fclose(f);
+        return -1;
+      }
+      rule *r = &p->rules[p->nrules++];
+      r->mask = prefix == 0 ? 0 : htonl(0xFFFFFFFFu << (32 - prefix));
+      r->net = addr.s_addr & r->mask;
+      r->delay_ns = d * 1000ull;
+      r->jitter_ns = j * 1000ull;
+      r->loss_ppm = loss;
+    } else if (sscanf(line, "seed %llu", &seed) == 1) {
+      rng_state = seed ? seed : rng_state;
+    }
+  }
+  fclose(f);
+  return 0;
+}
+
+/* Which rule applies to a frame leaving the node, or -1 to forward at once. */
+static int match_rule(const pair *p, const unsigned char *frame, ssize_t len) {
+  if (len < 34) return -1;
+  uint16_t ethertype = (uint16_t)(frame[12] << 8 | frame[13]);
+  if (ethertype != 0x0800) return -1;
+  uint32_t dst;
+  memcpy(&dst, frame + 30, 4);
+  for (int i = 0; i < p->nrules; i++)
+    if ((dst & p->rules[i].mask) == p->rules[i].net) return i;
+  return -1;
+}
+
+static void enqueue(pair *p, int ri, const unsigned char *frame, ssize_t len, uint64_t now) {
+  rule *r = &p->rules[ri];
+  fifo *q = &p->queues[ri];
+  if (r->loss_ppm && (xorshift() % 1000000u) < r->loss_ppm) {
+    stat_dropped_loss++;
+    return;
+  }
+  double delay = (double)r->delay_ns;
+  if (r->jitter_ns) delay += gauss() * (double)r->jitter_ns;
+  if (delay < 0) delay = 0;
+  uint64_t due = now + (uint64_t)delay;
+  if (due < q->last_due) due = q->last_due; /* keep FIFO order within the queue */
+  if (due <= now && q->head == NULL) {
+    if (write(p->bridge_fd, frame, (size_t)len) < 0) stat_dropped_full++;
+    else stat_forwarded++;
+    return;
+  }
+  if (q->count >= MAX_QUEUED) {
+    stat_dropped_full++;
+    return;
+  }
+  packet *pk = malloc(sizeof *pk + (size_t)len);
+  if (!pk) {
+    stat_dropped_full++;
+    return;
+  }
+  pk->next = NULL;
+  pk->due = due;
+  pk->len = (uint32_t)len;
+  memcpy(pk->data, frame, (size_t)len);
+  if (q->tail) q->tail->next = pk;
+  else q->head = pk;
+  q->tail = pk;
+  q->count++;
+  q->last_due = due;
+}
+
+/* Write every due frame; return the earliest due time still queued (0 if none). */
+static uint64_t release_due(uint64_t now) {
+  uint64_t next = 0;
+  for (int i = 0; i < npairs; i++) {
+    pair *p = &pairs[i];
+    for (int r = 0; r < p->nrules; r++) {
+      fifo *q = &p->queues[r];
+      while (q->head && q->head->due <= now) {
+        packet *pk = q->head;
+        q->head = pk->next;
+        if (!q->head) q->tail = NULL;
+        q->count--;
+        if (write(p->bridge_fd, pk->data, pk->len) < 0) stat_dropped_full++;
+        else stat_forwarded++;
+        free(pk);
+      }
+      if (q->head && (next == 0 || q->head->due < next)) next = q->head->due;
+    }
+  }
+  return next;
+}
+
+static void arm_timer(int tfd, uint64_t due) {
+  struct itimerspec its;
+  memset(&its, 0, sizeof its);
+  if (due) {
+    its.it_value.tv_sec = (time_t)(due / 1000000000ull);
+    its.it_value.tv_nsec = (long)(due % 1000000000ull);
+  }
+  timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static void on_signal(int sig) {
+  (void)sig;
+  stop = 1;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: %s CONFIG_FILE\n", argv[0]);
+    return 2;
+  }
+  if (load_config(argv[1]) < 0) return 2;
+  if (npairs == 0) {
+    fprintf(stderr, "config %s has no pairs\n", argv[1]);
+    return 2;
+  }
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  signal(SIGHUP, SIG_IGN);
+  signal(SIGPIPE, SIG_IGN);
+
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (ep < 0 || tfd < 0) {
+    perror("epoll/timerfd");
+    return 1;
+  }
+  struct epoll_event ev = {.events = EPOLLIN, .data.u64 = UINT64_MAX};
+  epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
+  for (int i = 0; i < npairs; i++) {
+    pair *p = &pairs[i];
+    p->node_fd = open_tap(p->node_name);
+    p->bridge_fd = open_tap(p->bridge_name);
+    if (p->node_fd < 0 || p->bridge_fd < 0) return 1;
+    /* data: pair index * 2 + side (0 = node side, 1 = bridge side) */
+    ev.data.u64 = (uint64_t)i * 2;
+    epoll_ctl(ep, EPOLL_CTL_ADD, p->node_fd, &ev);
+    ev.data.u64 = (uint64_t)i * 2 + 1;
+    epoll_ctl(ep, EPOLL_CTL_ADD, p->bridge_fd, &ev);
+  }
+  printf("READY %d\n", npairs);
+  fflush(stdout);
+
+  static unsigned char buf[MAX_FRAME];
+  struct epoll_event events[64];
+  uint64_t armed = 0;
+  while (!stop) {
+    int n = epoll_wait(ep, events, 64, -1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      perror("epoll_wait");
+      break;
+    }
+    uint64_t now = now_ns();
+    for (int e = 0; e < n; e++) {
+      uint64_t tag = events[e].data.u64;
+      if (tag == UINT64_MAX) {
+        uint64_t expirations;
+        if (read(tfd, &expirations, sizeof expirations) < 0) { /* spurious wakeup */
+        }
+        armed = 0;
+        continue;
+      }
+      pair *p = &pairs[tag / 2];
+      int from_bridge = (int)(tag % 2);
+      int in = from_bridge ? p->bridge_fd : p->node_fd;
+      /* Bounded batch per wakeup so one busy TAP cannot starve the others. */
+      for (int k = 0; k < 256; k++) {
+        ssize_t len = read(in, buf, sizeof buf);
+        if (len <= 0) break;
+        if (from_bridge) {
+          if (write(p->node_fd, buf, (size_t)len) < 0) stat_dropped_full++;
+          else stat_forwarded++;
+          continue;
+        }
+        int ri = match_rule(p, buf, len);
+        if (ri < 0) {
+          if (write(p->bridge_fd, buf, (size_t)len) < 0) stat_dropped_full++;
+          else stat_forwarded++;
+        } else {
+          enqueue(p, ri, buf, len, now);
+        }
+      }
+    }
+    uint64_t next = release_due(now_ns());
+    if (next != armed) {
+      arm_timer(tfd, next);
+      armed = next;
+    }
+  }
+  fprintf(stderr, "relay stopping: forwarded=%llu lost=%llu dropped_full=%llu\n", stat_forwarded, stat_dropped_loss,
+          stat_dropped_full);
+  return 0;
+}

@@ -1,0 +1,52 @@
+/**
+ * Names of every kernel object a run creates. All embed the run tag so that teardown and
+ * `continuum clean` find exactly one run's objects. Interface names must stay <= 15 characters:
+ * "ct" + tag (<= 6) + kind letter + index (<= 5 digits) = at most 14.
+ */
+export const IFNAME_MAX = 15;
+
+export interface RunNames {
+  tag: string;
+  bridge: string;
+  /** Host end of the veth pair of node #i (veth / netem backends). */
+  hostVeth(i: number): string;
+  /** Relay TAP that ends up inside node #i's namespace (renamed eth0). */
+  nodeTap(i: number): string;
+  /** Relay TAP on the bridge side for node #i. */
+  bridgeTap(i: number): string;
+  /** Scratch veth pair for the netem probe. */
+  scratch: [string, string];
+  namespace(nodeName: string): string;
+  /** cgroup directory name (relative to a controller root) for the whole run and for a node. */
+  cgroupRun: string;
+  cgroupNode(nodeName: string): string;
+}
+
+export function runNames(tag: string): RunNames {
+  if (!/^[a-z0-9]{1,6}$/.test(tag)) throw new Error(`invalid run tag "${tag}" (expected 1-6 lower-case letters/digits)`);
+  const iface = (kind: string, i: number): string => {
+    const name = `ct${tag}${kind}${i}`;
+    if (name.length > IFNAME_MAX) throw new Error(`interface name ${name} exceeds ${IFNAME_MAX} characters (too many nodes)`);
+    return name;
+  };
+  return {
+    tag,
+    bridge: `ct${tag}br`,
+    hostVeth: (i) => iface('v', i),
+    nodeTap: (i) => iface('t', i),
+    bridgeTap: (i) => iface('b', i),
+    scratch: [`ct${tag}s0`, `ct${tag}s1`],
+    namespace: (nodeName) => `ct-${tag}-${nodeName}`,
+    cgroupRun: `continuum-${tag}`,
+    cgroupNode: (nodeName) => `continuum-${tag}/${nodeName}`,
+  };
+}
+
+/** Does an interface name belong to this run's naming scheme? (Used by the sweep in teardown.) */
+export function isRunInterface(tag: string, name: string): boolean {
+  return new RegExp(`^ct${tag}(br|[vtbs]\\d+)$`).test(name);
+}
+
+export function isRunNamespace(tag: string, name: string): boolean {
+  return name.startsWith(`ct-${tag}-`);
+}

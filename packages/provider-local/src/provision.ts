@@ -1,0 +1,231 @@
+import { join } from 'node:path';
+import { ContinuumError, runTag } from '@continuum/plugin-api';
+import type { Context, EmulationReport, Infrastructure, Json, NodeInfo, Tier } from '@continuum/plugin-api';
+import { hostPrefixesFromIpJson, pickSubnet, planAddresses } from './address-plan.js';
+import type { PlannedNode } from './address-plan.js';
+import { createNodeCgroup, detectCgroupLayout, enableV2Controllers, nodeCgroupDirs, runCgroupDirs } from './cgroups.js';
+import { checkEmulation } from './check-emulation.js';
+import { mapLimit, run } from './exec.js';
+import { probeNetem } from './host-probe.js';
+import { attachNode } from './nodes.js';
+import type { LocalNodeDetails } from './nodes.js';
+import type { LocalOptions } from './options.js';
+import { ensureRelayBinary, relayBinaryPath, startRelay } from './relay.js';
+import { relayConfig, relayRules, tcBatch } from './shaping.js';
+import type { DelayBackend } from './shaping.js';
+import { runNames } from './naming.js';
+import type { LocalState } from './state.js';
+import { emptyState } from './state.js';
+
+type Ctx = Context<LocalOptions, LocalState>;
+
+/** Parallel `ip`/`tc` processes: enough to hide process start-up, not so many that 2 cores thrash. */
+const PARALLEL = 4;
+
+const elapsed = (t0: number): number => Math.round(performance.now() - t0) / 1000;
+
+async function chooseDelayBackend(ctx: Ctx, state: LocalState, scratch: [string, string]): Promise<{ backend: DelayBackend; netemError?: string }> {
+  if (!ctx.topology.network.emulation) return { backend: 'none' };
+  if (ctx.config.delay === 'relay') return { backend: 'userspace-relay' };
+  state.links.push(...scratch);
+  await ctx.state.set(state);
+  const probe = await probeNetem(scratch);
+  state.links = state.links.filter((l) => !scratch.includes(l));
+  await ctx.state.set(state);
+  if (probe.available) return { backend: 'netem' };
+  if (ctx.config.delay === 'netem') {
+    throw new ContinuumError('LOCAL_NO_NETEM', `options.delay is "netem" but this kernel has no netem qdisc (${probe.error ?? 'unknown error'}).`, {
+      hint: 'Use delay: relay (or auto) to emulate delay with the userspace relay.',
+    });
+  }
+  return probe.error === undefined ? { backend: 'userspace-relay' } : { backend: 'userspace-relay', netemError: probe.error };
+}
+
+async function chooseSubnet(ctx: Ctx, tag: string): Promise<string> {
+  if (ctx.config.subnet !== undefined) return ctx.config.subnet;
+  const routes = await run(['ip', '-j', 'route', 'show', 'table', 'all'], { check: false });
+  const addrs = await run(['ip', '-j', 'addr'], { check: false });
+  return pickSubnet(tag, hostPrefixesFromIpJson(routes.stdout, addrs.stdout));
+}
+
+export async function provisionNetns(ctx: Ctx): Promise<Infrastructure> {
+  const t0 = performance.now();
+  const timings: Record<string, number> = {};
+  const tag = runTag(ctx.run.id);
+  const names = runNames(tag);
+  const state: LocalState = { ...emptyState(tag, 'netns'), ...(ctx.state.get() ?? {}), tag, mode: 'netns' };
+  await ctx.state.set(state);
+
+  const { backend, netemError } = await chooseDelayBackend(ctx, state, names.scratch);
+  timings['detectSeconds'] = elapsed(t0);
+  const subnet = await chooseSubnet(ctx, tag);
+  const planned = planAddresses(subnet, ctx.topology.nodes);
+  const links = ctx.topology.network.emulation ? ctx.topology.network.links : [];
+  const useRelay = backend === 'userspace-relay';
+
+  // Write-ahead: everything the network setup creates, before creating any of it.
+  state.subnet = subnet;
+  state.bridge = names.bridge;
+  state.namespaces = planned.map((n) => names.namespace(n.name));
+  state.links = useRelay ? [] : planned.map((n) => names.hostVeth(n.ordinal));
+  if (useRelay) {
+    state.relay = {
+      binary: ensureRelayBinary(relayBinaryPath()),
+      configFile: join(ctx.workDir, `relay-${tag}.conf`),
+      logFile: join(ctx.workDir, `relay-${tag}.log`),
+    };
+  }
+  await ctx.state.set(state);
+
+  let t = performance.now();
+  const hostBatch = [
+    ...state.namespaces.map((ns) => `netns add ${ns}`),
+    `link add ${names.bridge} type bridge`,
+    `link set ${names.bridge} up`,
+  ];
+  await run(['ip', '-batch', '-'], { input: `${hostBatch.join('\n')}\n` });
+  if (useRelay && state.relay) {
+    const pairs = planned.map((n) => ({
+      nodeTap: names.nodeTap(n.ordinal),
+      bridgeTap: names.bridgeTap(n.ordinal),
+      rules: relayRules(subnet, n.tier, links),
+    }));
+    const seed = [...tag].reduce((acc, ch) => acc * 33 + ch.charCodeAt(0), 5381);
+    const started = await startRelay(state.relay, relayConfig(pairs, seed));
+    state.relay = { ...state.relay, pid: started.pid, ...(started.startTime ? { startTime: started.startTime } : {}) };
+    await ctx.state.set(state);
+    timings['relayStartSeconds'] = elapsed(t);
+  }
+  const wiring = planned.flatMap((n) => {
+    const ns = names.namespace(n.name);
+    return useRelay
+      ? [`link set ${names.nodeTap(n.ordinal)} netns ${ns}`, `link set ${names.bridgeTap(n.ordinal)} master ${names.bridge} up`]
+      : [`link add ${names.hostVeth(n.ordinal)} type veth peer name eth0 netns ${ns}`, `link set ${names.hostVeth(n.ordinal)} master ${names.bridge} up`];
+  });
+  await run(['ip', '-batch', '-'], { input: `${wiring.join('\n')}\n` });
+  timings['hostLinksSeconds'] = elapsed(t);
+
+  t = performance.now();
+  await mapLimit(planned, PARALLEL, async (n) => {
+    const ns = names.namespace(n.name);
+    const inside = [
+      ...(useRelay ? [`link set ${names.nodeTap(n.ordinal)} name eth0`] : []),
+      // No IPv6 link-local address: no DAD/router-solicitation chatter through the links.
+      'link set eth0 addrgenmode none',
+      `addr add ${n.address}/16 dev eth0`,
+      'link set eth0 up',
+      'link set lo up',
+    ];
+    await run(['ip', '-n', ns, '-batch', '-'], { input: `${inside.join('\n')}\n` });
+    const tc = tcBatch({ dev: 'eth0', subnet, from: n.tier, links, backend });
+    if (tc.length > 0) await run(['tc', '-n', ns, '-batch', '-'], { input: `${tc.join('\n')}\n` });
+  });
+  timings['namespacesSeconds'] = elapsed(t);
+
+  t = performance.now();
+  const layout = detectCgroupLayout();
+  const warnings: string[] = [];
+  if (layout.version === 'none') {
+    warnings.push(`CPU and memory limits are NOT enforced: ${layout.reason}.`);
+  } else {
+    state.cgroupParents = runCgroupDirs(layout, names.cgroupRun);
+    state.cgroups = planned.flatMap((n) => nodeCgroupDirs(layout, names.cgroupNode(n.name)));
+    await ctx.state.set(state);
+    enableV2Controllers(layout, names.cgroupRun);
+    for (const n of planned) createNodeCgroup(layout, names.cgroupNode(n.name), n.limits);
+  }
+  timings['cgroupsSeconds'] = elapsed(t);
+  timings['deploySeconds'] = elapsed(t0);
+
+  const infos = planned.map((n) => nodeInfo(n, names.namespace(n.name), layout.version === 'none' ? [] : nodeCgroupDirs(layout, names.cgroupNode(n.name))));
+  const emulation: EmulationReport = {
+    backend,
+    ...(backend === 'none' ? {} : { rateBackend: 'htb' }),
+    measurements: [],
+    warnings,
+  };
+  if (netemError !== undefined) ctx.log.info(`kernel has no netem (${netemError}); link delay uses the userspace relay`);
+  if (backend === 'none') warnings.push('Link emulation is off (infrastructure.network.emulation: false): links are unshaped.');
+
+  const v = ctx.config.validation;
+  if (backend !== 'none' && (v.rtt || v.throughput)) {
+    t = performance.now();
+    ctx.log.progress('measuring emulated links');
+    const nodes = infos.map(attachNode);
+    const check = await checkEmulation(nodes, links, {
+      backend,
+      pings: v.pings,
+      pingIntervalS: v.pingIntervalS,
+      throughput: v.throughput,
+      throughputSeconds: v.throughputSeconds,
+      signal: ctx.signal,
+    });
+    emulation.measurements = v.rtt ? check.measurements : check.measurements.map((m) => ({ ...m, measuredRttMs: null }));
+    warnings.push(...check.warnings);
+    timings['validationSeconds'] = elapsed(t);
+  }
+  for (const w of warnings) ctx.log.warn(w);
+
+  const details: Record<string, Json> = {
+    mode: 'netns',
+    subnet,
+    bridge: names.bridge,
+    runTag: tag,
+    delayBackend: backend,
+    cgroups: layout.version === 'none' ? 'none' : `v${layout.version}`,
+    timings,
+  };
+  if (state.relay?.pid !== undefined) details['relayPid'] = state.relay.pid;
+  return { provider: 'local', nodes: infos, emulation, details };
+}
+
+function nodeInfo(n: PlannedNode, namespace: string, cgroups: string[]): NodeInfo {
+  const details: LocalNodeDetails = { namespace, cgroups, iface: 'eth0' };
+  return {
+    name: n.name,
+    tier: n.tier,
+    role: n.role,
+    address: n.address,
+    limits: n.limits,
+    access: { kind: 'netns', namespace, shell: `ip netns exec ${namespace} bash` },
+    sharesHostFilesystem: true,
+    details: details as Record<string, unknown>,
+  };
+}
+
+/**
+ * Without privileges (or with mode: process) every node is the host itself. Each gets its own
+ * loopback address (127.77.<tier>.<n>) so services on the same port (a broker per edge node) can
+ * coexist when they bind to the node's address. Nothing is created, so there is nothing to tear down.
+ */
+export async function provisionProcess(ctx: Ctx, reason: string): Promise<Infrastructure> {
+  const tag = runTag(ctx.run.id);
+  await ctx.state.set(emptyState(tag, 'process'));
+  const tierIndex: Record<Tier, number> = { cloud: 0, edge: 1, endpoint: 2 };
+  const counters: Record<Tier, number> = { cloud: 0, edge: 0, endpoint: 0 };
+  const nodes: NodeInfo[] = ctx.topology.nodes.map((n) => {
+    const i = counters[n.tier]++;
+    if (i > 250 * 200) throw new ContinuumError('LOCAL_TOO_MANY_NODES', `Too many ${n.tier} nodes for process mode.`);
+    const address = `127.77.${tierIndex[n.tier] * 64 + Math.floor(i / 250)}.${(i % 250) + 2}`;
+    return {
+      name: n.name,
+      tier: n.tier,
+      role: n.role,
+      address,
+      limits: n.limits,
+      access: { kind: 'process', shell: 'bash' },
+      sharesHostFilesystem: true,
+      details: {},
+    };
+  });
+  const warnings = [
+    `Nodes run as plain processes on this host (${reason}): links are NOT emulated and CPU/memory limits are NOT enforced. Results do not reflect the configured network.`,
+  ];
+  for (const w of warnings) ctx.log.warn(w);
+  return {
+    provider: 'local',
+    nodes,
+    emulation: { backend: 'none', measurements: [], warnings },
+    details: { mode: 'process', runTag: tag, reason },
+  };
+}
