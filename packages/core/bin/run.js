@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+// Production entry point. Compiled output only (no TypeScript transpiling of plugins), and the
+// first-party plugins of the monorepo are loaded when they are resolvable (see first-party.js).
+import { execute, settings } from '@oclif/core';
+import { loadOptions } from './first-party.js';
+
+process.env.OCLIF_DISABLE_LINKED_ESM_WARNING ??= '1';
+settings.enableAutoTranspile = false;
+await execute({ loadOptions: loadOptions(import.meta.url) });

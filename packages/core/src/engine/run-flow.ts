@@ -1,0 +1,75 @@
+import { ContinuumError, isContinuumError } from '@continuum/plugin-api';
+import type { Output } from './output.js';
+import { planAll } from './plan.js';
+import { renderResults, type ResultsDocument } from './report.js';
+import type { RunEngine } from './run-engine.js';
+import { installSignalHandlers } from './signals.js';
+
+export interface FlowResult {
+  results: ResultsDocument;
+  error: unknown;
+}
+
+/**
+ * The phases a command runs on an engine, with teardown in `finally` (unless the run is kept),
+ * signal handling, and results written whatever happens. Returns the first error instead of
+ * throwing, so the command can print results before failing.
+ */
+export async function runFlow(
+  engine: RunEngine,
+  output: Output,
+  phases: { validate?: boolean; plan?: boolean; provision?: boolean; install?: boolean; benchmark?: boolean; collect?: boolean; reattach?: boolean },
+  keepWhen: boolean | ((error: unknown) => boolean),
+  selected: Parameters<typeof planAll>[0],
+): Promise<FlowResult> {
+  const uninstall = installSignalHandlers(engine, output, keepWhen === true);
+  let error: unknown;
+  try {
+    if (phases.validate) await engine.phase('validate', 'validate', () => Promise.resolve());
+    if (phases.plan) {
+      await engine.phase('plan', 'plan', async () => {
+        const sections = await planAll(selected, engine.state.value.topology, output, engine.runDir);
+        for (const s of sections) for (const item of s.items) output.logger(s.capability).debug(`plan: ${item.resource} ${item.name}`, item.details);
+      });
+    }
+    if (phases.reattach) await engine.reattach();
+    if (phases.provision) await engine.provision();
+    if (phases.install) await engine.install();
+    if (phases.benchmark) await engine.benchmark();
+    if (phases.collect) await engine.collect();
+  } catch (e) {
+    error = e;
+    engine.recordError(e);
+    output.logger('core').error((e as Error).message);
+  }
+  let teardownError: unknown;
+  const keep = typeof keepWhen === 'function' ? keepWhen(error) : keepWhen;
+  try {
+    if (!keep) {
+      await engine.teardown();
+    } else {
+      if (error === undefined || !engine.interrupted) engine.setStatus(error === undefined ? 'up' : 'failed');
+      if (engine.interrupted) engine.setStatus('interrupted');
+      await engine.dispose();
+    }
+  } catch (e) {
+    teardownError = e;
+    engine.recordError(e);
+  } finally {
+    const interrupted = engine.interrupted || (isContinuumError(error) && error.code === 'INTERRUPTED');
+    const appStatus = engine.results.application?.status;
+    engine.finishResults(interrupted ? 'interrupted' : error !== undefined ? 'failed' : appStatus === 'partial' || appStatus === 'failed' ? 'partial' : 'ok');
+    if (!keep && teardownError === undefined && error !== undefined) engine.setStatus('torn-down');
+    engine.release();
+    uninstall();
+  }
+  if (error !== undefined && teardownError !== undefined) {
+    const t = teardownError as Error;
+    const e = error as Error;
+    // Both matter: the failure, and that something may be left behind.
+    error = new ContinuumError('TEARDOWN_FAILED', `${e.message}\n...and then teardown failed: ${t.message}`, { hint: isContinuumError(t) ? (t.hint ?? '') : '', cause: error });
+  }
+  return { results: engine.results, error: error ?? teardownError };
+}
+
+export { renderResults };
