@@ -7,6 +7,7 @@
 import { deriveMode, LINK_CLASSES, type LinkClass, type Mode } from '@continuum/plugin-api';
 import type { IniDocument } from './ini.js';
 import { OptionReader } from './reader.js';
+import { POSTFIX_IP_LOWER, POSTFIX_IP_UPPER } from './ip-plan.js';
 import {
   AWS_KEYS,
   DEFAULT_KUBE_VERSION,
@@ -57,6 +58,8 @@ export interface UpstreamSummary {
 }
 
 type Tier = (typeof TIER_NAMES)[number];
+/** A sanity bound: nobody emulates more, and a typo like 10000000 should not hang `plan`. */
+const MAX_NODES = 10_000;
 const { infra: INF, bench: BEN, exec: EXE } = SECTION;
 
 const oneOf =
@@ -148,6 +151,16 @@ export function convertLegacy(doc: IniDocument): { ok: true; result: ConvertResu
     r.issue(INF, r.isSet(INF, 'middleIP_base') ? 'middleIP_base' : 'middleIP', `must differ from middleIP (both are ${middleIP}): base images and VMs would share addresses`, 'Pick another third octet for middleIP_base (default 90).');
   }
   const deleteVms = r.bool(INF, 'delete', { default: false }) ?? false;
+  const total = counts.cloud + counts.edge + counts.endpoint;
+  if (total > MAX_NODES) {
+    r.issue(INF, 'endpoint_nodes', `and the other *_nodes add up to ${total} nodes; more than ${MAX_NODES} is not supported`, 'Check the *_nodes values for a typo.');
+  } else if (provider === 'qemu') {
+    // Upstream's address plan: .2-.251 per third octet, from middleIP upwards, at most .254.
+    const capacity = (255 - middleIP) * (POSTFIX_IP_UPPER - POSTFIX_IP_LOWER);
+    if (total + 1 > capacity) {
+      r.issue(INF, 'middleIP', `= ${middleIP} leaves room for ${capacity} VM addresses (${prefixIP}.${middleIP}.2 to ${prefixIP}.254.251), but ${total} nodes plus a controller need more`, 'Use a lower middleIP, or fewer nodes.');
+    }
+  }
 
   // ---- network emulation (upstream parses these keys only when network_emulation = True) -----
   const emulation = r.bool(INF, 'network_emulation', { default: false }) ?? false;

@@ -331,3 +331,10 @@ describe('loadLegacyConfig', () => {
     expect((err as Error).message).toContain('/nonexistent/x.cfg');
   });
 });
+
+describe('scale limits', () => {
+  it('rejects node counts beyond upstream\'s address plan or a sanity bound', () => {
+    expect(rejection(`${CLOUD}middleIP = 254\nmiddleIP_base = 90\n`.replace('endpoint_nodes = 1', 'endpoint_nodes = 300') + KUBE_BENCH.replace('kubernetes', 'none')).message).toContain('leaves room for 250 VM addresses');
+    expect(rejection(`${CLOUD}`.replace('endpoint_nodes = 1', 'endpoint_nodes = 100000000') + KUBE_BENCH).message).toContain('more than 10000 is not supported');
+  });
+});
