@@ -441,7 +441,7 @@ export class RunEngine {
   async provision(): Promise<void> {
     const [provider] = this.of('provider');
     if (provider === undefined) throw new ContinuumError('CONFIG_INVALID', 'No provider selected.', { hint: 'Add `provider: { use: local }` to the config.' });
-    await this.phase('provision', `provision (provider ${provider.name}, ${this.topology.nodes.length} nodes)`, async () => {
+    await this.phase('provision', `provision (provider ${provider.name}, ${this.topology.nodes.length} node${this.topology.nodes.length === 1 ? '' : 's'})`, async () => {
       const done = this.isDone(provider);
       if (done?.output !== undefined) {
         this.log.info(`provider "${provider.name}" already provisioned; re-attaching`);

@@ -40,7 +40,8 @@ export async function runFlow(
   } catch (e) {
     error = e;
     engine.recordError(e);
-    output.logger('core').error((e as Error).message);
+    // Printed once by the command; the debug log keeps it with its time.
+    output.logger('core').debug(`failed: ${(e as Error).message}`);
   }
   let teardownError: unknown;
   const keep = typeof keepWhen === 'function' ? keepWhen(error) : keepWhen;
