@@ -1,0 +1,41 @@
+import type { Mode } from '@continuum/plugin-api';
+
+/** Pure planning rules, kept apart from the I/O so they can be tested on their own. */
+
+/** `auto` follows the topology (upstream: edge if there are edge nodes, else cloud, else endpoint). */
+export function resolveMode(option: 'auto' | Mode, topologyMode: Mode): Mode {
+  return option === 'auto' ? topologyMode : option;
+}
+
+/**
+ * Upstream attaches endpoint j to worker `j // (endpoints / workers)`. Computed exactly with
+ * integers (floor(j * workers / endpoints)) so float rounding never moves an endpoint.
+ */
+export function assignWorker(endpointIndex: number, endpoints: number, workers: number): number {
+  if (workers <= 0 || endpoints <= 0) throw new RangeError('need at least one endpoint and one worker');
+  return Math.floor((endpointIndex * workers) / endpoints);
+}
+
+export function assignAll(endpoints: number, workers: number): number[] {
+  return Array.from({ length: endpoints }, (_, j) => assignWorker(j, endpoints, workers));
+}
+
+/** Upstream's CPU_THREADS = max(1, int(worker_cpu)): fractions round down, never to 0. */
+export function threadsFor(cpu: number): number {
+  return Math.max(1, Math.floor(cpu));
+}
+
+/** Upstream default application_worker_cpu: worker tier cores - 0.5 (never below 0.5 here). */
+export function defaultWorkerCpu(tierCores: number): number {
+  return Math.max(0.5, tierCores - 0.5);
+}
+
+/** Upstream default application_worker_memory: tier memory - 0.5 GB, in GB. */
+export function defaultWorkerMemoryGb(tierMemoryMiB: number): number {
+  return Math.max(0.25, tierMemoryMiB / 1024 - 0.5);
+}
+
+/** Seconds an endpoint waits for outstanding replies after its last image. */
+export function replyTimeoutFor(duration: number, option?: number): number {
+  return option ?? Math.max(10, duration);
+}
