@@ -34,13 +34,19 @@ export function brokerDependencyDirs(root = packageRoot()): string[] {
     if (name.startsWith('@types/') || name === 'undici-types') continue;
     const dir = findPackageDir(from, name);
     if (dir === undefined) {
-      throw new ContinuumError('MQTT_EMBEDDED_INCOMPLETE', `The embedded broker needs the npm package ${name}, which is not installed next to ${from}.`, {
-        hint: 'Reinstall @continuum/os-mqtt with its dependencies (npm install), or use implementation: mosquitto.',
-      });
+      throw new ContinuumError(
+        'MQTT_EMBEDDED_INCOMPLETE',
+        `The embedded broker needs the npm package ${name}, which is not installed next to ${from}.`,
+        {
+          hint: 'Reinstall @continuum/os-mqtt with its dependencies (npm install), or use implementation: mosquitto.',
+        },
+      );
     }
     if (seen.has(dir)) continue;
     seen.add(dir);
-    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
     for (const dep of Object.keys(manifest.dependencies ?? {})) queue.push([dir, dep]);
   }
   return [...seen];
@@ -91,7 +97,9 @@ export async function nodeBinaryOn(node: Node): Promise<string> {
     throw new ContinuumError(
       'MQTT_NO_NODE_RUNTIME',
       `The embedded MQTT broker needs Node.js >= 20 on node ${node.name}, which ${res?.exitCode === 0 ? `has ${res.stdout.trim()}` : 'has no `node` on PATH'}.`,
-      { hint: `Install mosquitto on ${node.name} (apt-get install mosquitto) and use implementation: mosquitto, or install Node.js 20 there.` },
+      {
+        hint: `Install mosquitto on ${node.name} (apt-get install mosquitto) and use implementation: mosquitto, or install Node.js 20 there.`,
+      },
     );
   }
   return 'node';

@@ -36,20 +36,32 @@ export function logTail(logFile: string, lines = 10): string {
 function nodeByName(nodes: readonly Node[], name: string): Node {
   const node = nodes.find((n) => n.name === name);
   if (node === undefined) {
-    throw new ContinuumError('MQTT_UNKNOWN_NODE', `The MQTT broker recorded for node ${name} has no live node handle.`, {
-      hint: 'Pass the run context nodes (ctx.nodes) to the health check.',
-    });
+    throw new ContinuumError(
+      'MQTT_UNKNOWN_NODE',
+      `The MQTT broker recorded for node ${name} has no live node handle.`,
+      {
+        hint: 'Pass the run context nodes (ctx.nodes) to the health check.',
+      },
+    );
   }
   return node;
 }
 
-async function checkOne(node: Node, broker: BrokerInfo, options: { timeoutMs: number; connect: boolean }): Promise<BrokerHealth> {
+async function checkOne(
+  node: Node,
+  broker: BrokerInfo,
+  options: { timeoutMs: number; connect: boolean },
+): Promise<BrokerHealth> {
   const url = `mqtt://${broker.host}:${broker.port}`;
   const checkedAt = new Date().toISOString();
   const running = await node.isRunning(brokerProcessRef(node.name, broker)).catch(() => false);
   if (!running) {
     return {
-      node: node.name, url, running, reachable: false, checkedAt,
+      node: node.name,
+      url,
+      running,
+      reachable: false,
+      checkedAt,
       error: `The MQTT broker on node ${node.name} (${broker.implementation}, pid ${broker.pid}, ${url}) is no longer running; see ${broker.logFile}.`,
       logTail: logTail(broker.logFile),
     };
@@ -60,7 +72,11 @@ async function checkOne(node: Node, broker: BrokerInfo, options: { timeoutMs: nu
     return { node: node.name, url, running, reachable: true, checkedAt };
   } catch (error) {
     return {
-      node: node.name, url, running, reachable: false, checkedAt,
+      node: node.name,
+      url,
+      running,
+      reachable: false,
+      checkedAt,
       error: `The MQTT broker on node ${node.name} (pid ${broker.pid}) runs but does not answer at ${url}: ${(error as Error).message}; see ${broker.logFile}.`,
       logTail: logTail(broker.logFile),
     };
@@ -94,11 +110,18 @@ export async function assertBrokersHealthy(
 ): Promise<HealthReport> {
   const report = await checkBrokers(nodes, output, options);
   if (!report.healthy) {
-    const detail = report.failures.map((f) => `${f.error ?? ''}${f.logTail ? `\n  last log lines:\n    ${f.logTail.split('\n').join('\n    ')}` : ''}`);
-    throw new ContinuumError('MQTT_BROKER_DOWN', `${report.failures.length} MQTT broker(s) failed:\n${detail.join('\n')}`, {
-      hint: 'Partial results are kept in the run directory; check the broker logs named above (port clash, out of memory, killed).',
-      details: { failures: report.failures },
-    });
+    const detail = report.failures.map(
+      (f) =>
+        `${f.error ?? ''}${f.logTail ? `\n  last log lines:\n    ${f.logTail.split('\n').join('\n    ')}` : ''}`,
+    );
+    throw new ContinuumError(
+      'MQTT_BROKER_DOWN',
+      `${report.failures.length} MQTT broker(s) failed:\n${detail.join('\n')}`,
+      {
+        hint: 'Partial results are kept in the run directory; check the broker logs named above (port clash, out of memory, killed).',
+        details: { failures: report.failures },
+      },
+    );
   }
   return report;
 }

@@ -23,14 +23,21 @@ export const READY_TIMEOUT_MS = 30_000;
 
 type Writer = ReturnType<typeof stateWriter>;
 
-async function chooseImplementation(node: Node, wanted: MqttOptions['implementation']): Promise<{ impl: Implementation; binary?: string }> {
+async function chooseImplementation(
+  node: Node,
+  wanted: MqttOptions['implementation'],
+): Promise<{ impl: Implementation; binary?: string }> {
   if (wanted === 'embedded') return { impl: 'embedded' };
   const binary = await findMosquitto(node);
   if (binary !== undefined) return { impl: 'mosquitto', binary };
   if (wanted === 'mosquitto') {
-    throw new ContinuumError('MQTT_NO_MOSQUITTO', `services.mqtt: implementation is "mosquitto", but node ${node.name} has no mosquitto binary.`, {
-      hint: `Install it on ${node.name} (apt-get install -y --no-install-recommends mosquitto), or set implementation: auto to fall back to the embedded broker.`,
-    });
+    throw new ContinuumError(
+      'MQTT_NO_MOSQUITTO',
+      `services.mqtt: implementation is "mosquitto", but node ${node.name} has no mosquitto binary.`,
+      {
+        hint: `Install it on ${node.name} (apt-get install -y --no-install-recommends mosquitto), or set implementation: auto to fall back to the embedded broker.`,
+      },
+    );
   }
   return { impl: 'embedded' };
 }
@@ -40,7 +47,11 @@ function remoteDirFor(ctx: Context<unknown, MqttState>): string {
   return `/tmp/continuum-mqtt-${runTag(ctx.run.id)}`;
 }
 
-async function ensureRemoteDir(ctx: Context<unknown, MqttState>, node: Node, writer: Writer): Promise<string> {
+async function ensureRemoteDir(
+  ctx: Context<unknown, MqttState>,
+  node: Node,
+  writer: Writer,
+): Promise<string> {
   const dir = remoteDirFor(ctx);
   if (writer.current.remoteDirs[node.name] === undefined) {
     await writer.update((s) => void (s.remoteDirs[node.name] = dir));
@@ -76,7 +87,13 @@ async function brokerCommand(
 }
 
 /** Polls until the broker answers an MQTT CONNECT, failing fast (with its log) if it exits. */
-async function waitUntilReady(ctx: Context<unknown, MqttState>, node: Node, ref: ProcessRef, port: number, impl: Implementation): Promise<void> {
+async function waitUntilReady(
+  ctx: Context<unknown, MqttState>,
+  node: Node,
+  ref: ProcessRef,
+  port: number,
+  impl: Implementation,
+): Promise<void> {
   const started = Date.now();
   const deadline = started + READY_TIMEOUT_MS;
   let lastError = '';
@@ -86,7 +103,10 @@ async function waitUntilReady(ctx: Context<unknown, MqttState>, node: Node, ref:
       throw new ContinuumError(
         'MQTT_BROKER_EXITED',
         `The ${impl} MQTT broker on node ${node.name} (${node.address}:${port}) exited right after starting. Last lines of ${ref.logFile}:\n${logTail(ref.logFile) || '(empty)'}`,
-        { hint: 'A port already in use or an address the node does not own are the usual causes; see the log above.', details: { node: node.name, logFile: ref.logFile } },
+        {
+          hint: 'A port already in use or an address the node does not own are the usual causes; see the log above.',
+          details: { node: node.name, logFile: ref.logFile },
+        },
       );
     }
     const remaining = deadline - Date.now();
@@ -103,7 +123,10 @@ async function waitUntilReady(ctx: Context<unknown, MqttState>, node: Node, ref:
   throw new ContinuumError(
     'MQTT_BROKER_NOT_READY',
     `The ${impl} MQTT broker on node ${node.name} did not accept an MQTT connection at ${node.address}:${port} within ${READY_TIMEOUT_MS / 1000} s (last error: ${lastError}). Broker log: ${ref.logFile}\n${logTail(ref.logFile)}`,
-    { hint: 'Check that the host can reach the node address (emulated links, firewall) and the broker log above.', details: { node: node.name, logFile: ref.logFile } },
+    {
+      hint: 'Check that the host can reach the node address (emulated links, firewall) and the broker log above.',
+      details: { node: node.name, logFile: ref.logFile },
+    },
   );
 }
 
@@ -115,21 +138,38 @@ async function startBroker(
   writer: Writer,
 ): Promise<BrokerInfo> {
   if (!isSafeAddress(node.address)) {
-    throw new ContinuumError('MQTT_BAD_ADDRESS', `Node ${node.name} has the address "${node.address}", which cannot be used as a broker listener.`, {
-      hint: 'This is a provider bug: node addresses must be IPs or host names.',
-    });
+    throw new ContinuumError(
+      'MQTT_BAD_ADDRESS',
+      `Node ${node.name} has the address "${node.address}", which cannot be used as a broker listener.`,
+      {
+        hint: 'This is a provider bug: node addresses must be IPs or host names.',
+      },
+    );
   }
   const choice = await chooseImplementation(node, options.implementation);
   if (await tcpPortInUse(node.address, port)) {
-    throw new ContinuumError('MQTT_PORT_IN_USE', `Port ${port} on node ${node.name} (${node.address}) is already taken, so no MQTT broker can start there.`, {
-      hint: `Stop whatever listens on ${node.address}:${port}, or set services.mqtt.options.port to a free port.`,
-    });
+    throw new ContinuumError(
+      'MQTT_PORT_IN_USE',
+      `Port ${port} on node ${node.name} (${node.address}) is already taken, so no MQTT broker can start there.`,
+      {
+        hint: `Stop whatever listens on ${node.address}:${port}, or set services.mqtt.options.port to a free port.`,
+      },
+    );
   }
   const marker = `continuum-mqtt-${runTag(ctx.run.id)}-${node.name}`;
   const logFile = join(ctx.workDir, `${node.name}.log`);
   const command = await brokerCommand(ctx, node, choice, port, marker, writer);
   // Write-ahead: teardown can find the broker by marker even if we die before learning its PID.
-  await writer.update((s) => void (s.brokers[node.name] = { implementation: choice.impl, host: node.address, port, logFile, marker }));
+  await writer.update(
+    (s) =>
+      void (s.brokers[node.name] = {
+        implementation: choice.impl,
+        host: node.address,
+        port,
+        logFile,
+        marker,
+      }),
+  );
   const started = Date.now();
   const proc = await node.spawn(command, { detached: true, logFile, limited: false });
   await writer.update((s) => {
@@ -142,7 +182,10 @@ async function startBroker(
     const rec = s.brokers[node.name];
     if (rec !== undefined) rec.ready = true;
   });
-  ctx.log.info(`${choice.impl} broker on ${node.name} ready at mqtt://${node.address}:${port} in ${readyMs} ms`, { pid: proc.ref.pid });
+  ctx.log.info(
+    `${choice.impl} broker on ${node.name} ready at mqtt://${node.address}:${port} in ${readyMs} ms`,
+    { pid: proc.ref.pid },
+  );
   return {
     host: node.address,
     port,
@@ -179,9 +222,13 @@ export async function installBrokers(ctx: Context<unknown, MqttState>): Promise<
   if (failures.length > 1) {
     const messages = failures.map((f) => (f instanceof Error ? f.message : String(f)));
     const first = failures.find(isContinuumError);
-    throw new ContinuumError('MQTT_INSTALL_FAILED', `${failures.length} MQTT brokers failed to start:\n- ${messages.join('\n- ')}`, {
-      ...(first?.hint !== undefined ? { hint: first.hint } : {}),
-    });
+    throw new ContinuumError(
+      'MQTT_INSTALL_FAILED',
+      `${failures.length} MQTT brokers failed to start:\n- ${messages.join('\n- ')}`,
+      {
+        ...(first?.hint !== undefined ? { hint: first.hint } : {}),
+      },
+    );
   }
   return output;
 }

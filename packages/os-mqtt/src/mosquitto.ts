@@ -1,11 +1,14 @@
 import type { Node } from '@continuum/plugin-api';
 
 // Constant script; it takes no values from config. Prints the broker binary's path or exits 1.
-const FIND_MOSQUITTO = 'p=$(command -v mosquitto 2>/dev/null); for c in "$p" /usr/sbin/mosquitto /usr/local/sbin/mosquitto; do [ -n "$c" ] && [ -x "$c" ] && { echo "$c"; exit 0; }; done; exit 1';
+const FIND_MOSQUITTO =
+  'p=$(command -v mosquitto 2>/dev/null); for c in "$p" /usr/sbin/mosquitto /usr/local/sbin/mosquitto; do [ -n "$c" ] && [ -x "$c" ] && { echo "$c"; exit 0; }; done; exit 1';
 
 /** Absolute path of mosquitto on the node, or undefined. Found by asking the node, not the host. */
 export async function findMosquitto(node: Node): Promise<string | undefined> {
-  const res = await node.exec(['sh', '-c', FIND_MOSQUITTO], { check: false, timeoutMs: 10_000 }).catch(() => undefined);
+  const res = await node
+    .exec(['sh', '-c', FIND_MOSQUITTO], { check: false, timeoutMs: 10_000 })
+    .catch(() => undefined);
   const path = res?.exitCode === 0 ? res.stdout.trim().split('\n')[0] : undefined;
   return path !== undefined && path !== '' ? path : undefined;
 }

@@ -11,7 +11,9 @@ export const mqttOptionsSchema = z
     nodes: z
       .enum(['all', 'workers'])
       .default('all')
-      .describe('all: every node except the cloud controller (endpoints need one for replies); workers: worker nodes only.'),
+      .describe(
+        'all: every node except the cloud controller (endpoints need one for replies); workers: worker nodes only.',
+      ),
   })
   .describe('MQTT broker per node');
 
@@ -22,3 +24,4 @@ export type Implementation = 'mosquitto' | 'embedded';
 export function resolveOptions(config: unknown): MqttOptions {
   return mqttOptionsSchema.parse(config ?? {});
 }
+export type MqttOptionsInput = z.input<typeof mqttOptionsSchema>;

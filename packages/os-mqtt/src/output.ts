@@ -36,9 +36,13 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** Reads outputs.services.mqtt back (it went through the JSON state file). */
 export function parseMqttOutput(value: unknown): MqttOutput {
   if (!isRecord(value) || !isRecord(value['brokers']) || typeof value['port'] !== 'number') {
-    throw new ContinuumError('MQTT_NO_OUTPUT', 'No MQTT brokers are recorded for this run (outputs.services.mqtt is missing or malformed).', {
-      hint: 'Add `- use: mqtt` under `services:` in the config so brokers are installed before the application runs.',
-    });
+    throw new ContinuumError(
+      'MQTT_NO_OUTPUT',
+      'No MQTT brokers are recorded for this run (outputs.services.mqtt is missing or malformed).',
+      {
+        hint: 'Add `- use: mqtt` under `services:` in the config so brokers are installed before the application runs.',
+      },
+    );
   }
   return value as unknown as MqttOutput;
 }
@@ -50,9 +54,10 @@ export function brokerUrlFor(output: unknown, nodeName: string): string {
   if (broker === undefined) {
     const known = Object.keys(parsed.brokers);
     throw new ContinuumError('MQTT_NO_BROKER', `Node ${nodeName} has no MQTT broker.`, {
-      hint: known.length > 0
-        ? `Brokers run on: ${known.join(', ')}. Set services.mqtt.options.nodes to "all" to give every node one.`
-        : 'No broker was installed; check the mqtt service in the config.',
+      hint:
+        known.length > 0
+          ? `Brokers run on: ${known.join(', ')}. Set services.mqtt.options.nodes to "all" to give every node one.`
+          : 'No broker was installed; check the mqtt service in the config.',
     });
   }
   return `mqtt://${broker.host}:${broker.port}`;

@@ -6,7 +6,12 @@ import { stateWriter, type BrokerRecord, type MqttState } from './state.js';
 // Only directories this package creates are ever removed.
 const REMOTE_DIR = /^\/tmp\/continuum-mqtt-[a-z0-9]+$/;
 
-async function stopBroker(ctx: Context<unknown, MqttState>, node: Node, name: string, rec: BrokerRecord): Promise<void> {
+async function stopBroker(
+  ctx: Context<unknown, MqttState>,
+  node: Node,
+  name: string,
+  rec: BrokerRecord,
+): Promise<void> {
   if (rec.ref === undefined) {
     // Crashed between spawn and the state write: find the process by its run-tagged marker.
     for (const pid of await findPidsByMarker(node, rec.marker)) {
@@ -18,10 +23,13 @@ async function stopBroker(ctx: Context<unknown, MqttState>, node: Node, name: st
   if (!(await node.isRunning(rec.ref))) {
     if (rec.ready === true) {
       // Recorded as a failure in the run log: it answered once, so it died during the run.
-      ctx.log.warn(`The MQTT broker on ${name} (pid ${rec.ref.pid}) had already exited before teardown; see ${rec.logFile}`, {
-        node: name,
-        logTail: logTail(rec.logFile),
-      });
+      ctx.log.warn(
+        `The MQTT broker on ${name} (pid ${rec.ref.pid}) had already exited before teardown; see ${rec.logFile}`,
+        {
+          node: name,
+          logTail: logTail(rec.logFile),
+        },
+      );
     }
     return;
   }
@@ -39,7 +47,9 @@ export async function teardownBrokers(ctx: Context<unknown, MqttState>): Promise
     Object.entries(writer.current.brokers).map(async ([name, rec]) => {
       const node = byName.get(name);
       if (node === undefined) {
-        errors.push(`node ${name} is not attached, so its broker (pid ${rec.ref?.pid ?? 'unknown'}) cannot be stopped`);
+        errors.push(
+          `node ${name} is not attached, so its broker (pid ${rec.ref?.pid ?? 'unknown'}) cannot be stopped`,
+        );
         return;
       }
       try {

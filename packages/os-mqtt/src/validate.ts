@@ -5,10 +5,13 @@ import { resolveOptions } from './options.js';
 import type { MqttState } from './state.js';
 import { targetNodes } from './targets.js';
 
-const INSTALL_HINT = 'apt-get install -y --no-install-recommends mosquitto (or set implementation: auto to fall back to the embedded broker)';
+const INSTALL_HINT =
+  'apt-get install -y --no-install-recommends mosquitto (or set implementation: auto to fall back to the embedded broker)';
 
 function hostHasMosquitto(): boolean {
-  const res = spawnSync('sh', ['-c', 'command -v mosquitto || test -x /usr/sbin/mosquitto'], { stdio: 'ignore' });
+  const res = spawnSync('sh', ['-c', 'command -v mosquitto || test -x /usr/sbin/mosquitto'], {
+    stdio: 'ignore',
+  });
   return res.status === 0;
 }
 
@@ -28,14 +31,19 @@ export async function validateOptions(ctx: Context<unknown, MqttState>): Promise
     if (live.length > 0) {
       for (const node of live) {
         if ((await findMosquitto(node)) === undefined) {
-          diagnostics.push({ severity: 'error', message: `mqtt: implementation is "mosquitto", but node ${node.name} has no mosquitto binary.`, hint: INSTALL_HINT });
+          diagnostics.push({
+            severity: 'error',
+            message: `mqtt: implementation is "mosquitto", but node ${node.name} has no mosquitto binary.`,
+            hint: INSTALL_HINT,
+          });
         }
       }
     } else if (!hostHasMosquitto()) {
       // Before provisioning only the host can be checked; VM images may still bring their own.
       diagnostics.push({
         severity: 'warning',
-        message: 'mqtt: implementation is "mosquitto", but this host has no mosquitto binary (nodes that share the host filesystem will fail to start a broker).',
+        message:
+          'mqtt: implementation is "mosquitto", but this host has no mosquitto binary (nodes that share the host filesystem will fail to start a broker).',
         hint: INSTALL_HINT,
       });
     }

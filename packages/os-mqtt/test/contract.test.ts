@@ -5,7 +5,9 @@ import type { PluginManifest } from '@continuum/plugin-api';
 import { requireBuild } from './helpers.js';
 
 const pkgRoot = new URL('../', import.meta.url);
-const manifest = (JSON.parse(readFileSync(new URL('package.json', pkgRoot), 'utf8')) as { continuum: PluginManifest }).continuum;
+const manifest = (
+  JSON.parse(readFileSync(new URL('package.json', pkgRoot), 'utf8')) as { continuum: PluginManifest }
+).continuum;
 
 describe('capability contract', () => {
   for (const c of capabilityContract({

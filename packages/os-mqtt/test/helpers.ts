@@ -1,11 +1,20 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createHostNode, isSameProcessRunning, type HostNodeOptions, type Node, type NodeInfo, type Role, type Tier } from '@continuum/plugin-api';
+import {
+  createHostNode,
+  isSameProcessRunning,
+  type HostNodeOptions,
+  type Node,
+  type NodeInfo,
+  type Role,
+  type Tier,
+} from '@continuum/plugin-api';
 
 export const distScript = fileURLToPath(new URL('../dist/broker/main.js', import.meta.url));
 
 export function requireBuild(): void {
-  if (!existsSync(distScript)) throw new Error(`Build os-mqtt first (npx tsc -b packages/os-mqtt): ${distScript} is missing.`);
+  if (!existsSync(distScript))
+    throw new Error(`Build os-mqtt first (npx tsc -b packages/os-mqtt): ${distScript} is missing.`);
 }
 
 export function nodeInfo(name: string, role: Role, address: string, extra: Partial<NodeInfo> = {}): NodeInfo {
@@ -37,13 +46,22 @@ export function loopback(): string {
 }
 
 /** Subscribe on one URL, publish on another (or the same), return what arrived and how long it took. */
-export async function roundTrip(subUrl: string, pubUrl: string, topic: string, payload: string, timeoutMs = 5000): Promise<{ message: string; ms: number }> {
+export async function roundTrip(
+  subUrl: string,
+  pubUrl: string,
+  topic: string,
+  payload: string,
+  timeoutMs = 5000,
+): Promise<{ message: string; ms: number }> {
   const { connectAsync } = await import('mqtt');
   const sub = await connectAsync(subUrl, { reconnectPeriod: 0 });
   const pub = await connectAsync(pubUrl, { reconnectPeriod: 0 });
   try {
     const got = new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no message on ${topic} within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no message on ${topic} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       sub.on('message', (t, m) => {
         if (t === topic) {
           clearTimeout(timer);

@@ -35,18 +35,24 @@ broker.on('clientError', (client, error) => {
 });
 
 server.on('error', (error: NodeJS.ErrnoException) => {
-  process.stderr.write(`${new Date().toISOString()} embedded-broker: cannot listen on ${host}:${port}: ${error.message}\n`);
+  process.stderr.write(
+    `${new Date().toISOString()} embedded-broker: cannot listen on ${host}:${port}: ${error.message}\n`,
+  );
   process.exit(1);
 });
 server.listen(port, host, () => {
-  process.stdout.write(`${new Date().toISOString()} embedded-broker (aedes) ready on ${host}:${port} pid ${process.pid}\n`);
+  process.stdout.write(
+    `${new Date().toISOString()} embedded-broker (aedes) ready on ${host}:${port} pid ${process.pid}\n`,
+  );
 });
 
 let closing = false;
 const shutdown = (signal: string): void => {
   if (closing) return;
   closing = true;
-  process.stdout.write(`${new Date().toISOString()} embedded-broker: ${signal}, closing (${clients} clients)\n`);
+  process.stdout.write(
+    `${new Date().toISOString()} embedded-broker: ${signal}, closing (${clients} clients)\n`,
+  );
   // Bounded: a stuck client must not keep the broker alive past the caller's grace period.
   setTimeout(() => process.exit(0), 1000).unref();
   server.close();
