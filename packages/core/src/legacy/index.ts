@@ -112,6 +112,7 @@ function issuesError(file: string, all: LegacyIssue[]): ContinuumError {
       : `${file}: ${issues.length} problems in this upstream Continuum config:\n${issues.map((i) => `  - ${describe(i)}`).join('\n')}`;
   return new ContinuumError(LEGACY_CONFIG_ERROR, message, {
     ...(hints.length > 0 ? { hint: hints.join('\n') } : {}),
-    details: { file, issues: sorted.map((i) => ({ section: i.section, key: i.key, line: i.line, message: i.message })) },
+    // Not `issues`: the core prints details.issues as native config paths, and the message already lists these.
+    details: { file, upstreamIssues: sorted.map((i) => ({ section: i.section, key: i.key, line: i.line, message: i.message })) },
   });
 }

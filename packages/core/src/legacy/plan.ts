@@ -64,7 +64,7 @@ const uses = (v: unknown): string[] => (Array.isArray(v) ? v.map((x) => String(o
 
 const NATIVE_TO_LINK_FIELD = { latency: 'latencyMs', jitter: 'jitterMs', rate: 'rateMbit', loss: 'lossPct' } as const;
 
-export function legacyPlan(config: Obj, upstream: UpstreamSummary, opts: { user?: string } = {}): LegacyPlan {
+export function legacyPlan(config: Obj, upstream: UpstreamSummary, opts: { user?: string | undefined } = {}): LegacyPlan {
   const infra = obj(config['infrastructure']);
   const tierSpec = (t: Tier): TierSpec => {
     const s = obj(infra[t]);
