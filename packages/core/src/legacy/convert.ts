@@ -110,7 +110,13 @@ export function convertLegacy(doc: IniDocument): { ok: true; result: ConvertResu
     const because = `because ${t}_nodes = ${n}`;
     const cores = r.int(INF, `${t}_cores`, { mandatory: need, mandatoryBecause: because, default: 0, check: (v) => (v > 0 ? undefined : 'must be > 0') });
     // Upstream reads memory as an integer number of GB; fractions are accepted here because the native config allows them.
-    const memory = r.float(INF, `${t}_memory`, { mandatory: need, mandatoryBecause: because, default: 0, check: (v) => (v > 0 ? undefined : 'must be > 0 (GB)') });
+    const memory = r.float(INF, `${t}_memory`, {
+      mandatory: need,
+      mandatoryBecause: because,
+      default: 0,
+      check: (v) => (v > 0 ? undefined : 'must be > 0 (GB)'),
+      hint: `Add "${t}_memory = <GB per VM>" to [infrastructure]; files written for older upstream versions lack the *_memory keys, and upstream rejects them too.`,
+    });
     const quota = r.float(INF, `${t}_quota`, {
       mandatory: need,
       mandatoryBecause: because,
@@ -380,8 +386,13 @@ export function convertLegacy(doc: IniDocument): { ok: true; result: ConvertResu
     for (const u of r.unknownKeys(s)) {
       const guess = suggestKey(s, u.key);
       const known = (KNOWN_KEYS[s] ?? []).includes(u.key);
-      const why = known ? 'does not apply to this provider / resource manager / application' : 'is not an upstream key';
-      warnings.push(`[${s}] ${u.rawKey} (line ${u.line}) ${why} and is ignored (upstream ignores it too)${guess && !known ? `; did you mean ${guess}?` : ''}`);
+      const home = Object.keys(KNOWN_KEYS).find((other) => other !== s && (KNOWN_KEYS[other] ?? []).includes(u.key));
+      const why = known
+        ? 'does not apply to this provider / resource manager / application'
+        : home !== undefined
+          ? `belongs in [${home}] (older upstream versions had it here)`
+          : 'is not an upstream key';
+      warnings.push(`[${s}] ${u.rawKey} (line ${u.line}) ${why} and is ignored (upstream ignores it too)${guess && !known && home === undefined ? `; did you mean ${guess}?` : ''}`);
       notes.push({ path: s === INF ? 'infrastructure' : 'application', note: `${u.rawKey} ignored: ${why}` });
     }
   }

@@ -338,3 +338,15 @@ describe('scale limits', () => {
     expect(rejection(`${CLOUD}`.replace('endpoint_nodes = 1', 'endpoint_nodes = 100000000') + KUBE_BENCH).message).toContain('more than 10000 is not supported');
   });
 });
+
+describe('files written for older upstream versions', () => {
+  it('rejects the stale schema without *_memory and points at misplaced keys', () => {
+    const stale = `[infrastructure]\nprovider = qemu\ncloud_nodes = 1\nedge_nodes = 2\nendpoint_nodes = 4\ncloud_cores = 4\nedge_cores = 4\nendpoint_cores = 1\ncloud_quota = 1.0\nedge_quota = 1.0\nendpoint_quota = 0.5\n[benchmark]\nresource_manager = kubeedge\ndelete = True\napplication = image_classification\nfrequency = 5\n`;
+    const { message, hint } = rejection(stale);
+    for (const t of ['cloud', 'edge', 'endpoint']) expect(message).toContain(`[infrastructure] ${t}_memory is missing (mandatory because ${t}_nodes`);
+    expect(hint).toContain('older upstream versions lack the *_memory keys');
+    const fixed = load(stale.replace('endpoint_quota = 0.5', 'endpoint_quota = 0.5\ncloud_memory = 4\nedge_memory = 4\nendpoint_memory = 1'));
+    expect(fixed.warnings.join('\n')).toContain('[benchmark] delete (line 17) belongs in [infrastructure] (older upstream versions had it here) and is ignored');
+    expect(fixed.config['run']).toEqual({ keep: true });
+  });
+});
