@@ -352,6 +352,8 @@ export async function runBenchmark(ctx: Context<Options, AppState>, model: Resol
   });
 
   const built = buildTables(mode, outputs);
+  const behind = Number(built.summary['cant_keep_up'] ?? 0);
+  if (behind > 0) ctx.log.warn(`Can't keep up: endpoints fell behind ${cfg.frequency} images/s ${behind} time(s)`);
   const gathered = Number(built.summary['images_replied'] ?? 0) > 0;
   const status: BenchmarkResult['status'] = problems.length === 0 ? 'ok' : gathered ? 'partial' : 'failed';
   notes.push(...built.notes);
