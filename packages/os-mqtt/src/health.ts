@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Node } from '@continuum/plugin-api';
 import { ContinuumError } from '@continuum/plugin-api';
-import { brokerProcessRef, parseMqttOutput, type BrokerInfo } from './output.js';
+import { brokerProcessRef, brokerUrl, parseMqttOutput, type BrokerInfo } from './output.js';
 import { mqttConnectOnce } from './probe.js';
 
 export interface BrokerHealth {
@@ -52,7 +52,7 @@ async function checkOne(
   broker: BrokerInfo,
   options: { timeoutMs: number; connect: boolean },
 ): Promise<BrokerHealth> {
-  const url = `mqtt://${broker.host}:${broker.port}`;
+  const url = brokerUrl(broker);
   const checkedAt = new Date().toISOString();
   const running = await node.isRunning(brokerProcessRef(node.name, broker)).catch(() => false);
   if (!running) {

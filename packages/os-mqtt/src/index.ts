@@ -9,6 +9,7 @@ import { planBrokers, validateOptions } from './validate.js';
 
 export {
   brokerUrlFor,
+  brokerUrl,
   brokerProcessRef,
   parseMqttOutput,
   type BrokerInfo,

@@ -60,7 +60,13 @@ export function brokerUrlFor(output: unknown, nodeName: string): string {
           : 'No broker was installed; check the mqtt service in the config.',
     });
   }
-  return `mqtt://${broker.host}:${broker.port}`;
+  return brokerUrl(broker);
+}
+
+/** `mqtt://host:port`, with IPv6 literals in brackets. */
+export function brokerUrl(broker: Pick<BrokerInfo, 'host' | 'port'>): string {
+  const host = broker.host.includes(':') ? `[${broker.host}]` : broker.host;
+  return `mqtt://${host}:${broker.port}`;
 }
 
 /** The ProcessRef a Node needs to check or stop the broker. */

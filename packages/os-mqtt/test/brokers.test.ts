@@ -225,6 +225,13 @@ describe('mqtt service', () => {
     ).toBe('p');
     expect(() => brokerUrlFor(output, 'cloud_controller')).toThrow(/cloud_controller has no MQTT broker/);
     await mqttService.teardown(ctx);
+    // IPv6 node addresses come back as bracketed URLs.
+    const v6 = {
+      ...output,
+      brokers: { edge9: { ...output.brokers['cloud0']!, host: 'fd00::5', port: 1883 } },
+    };
+    expect(brokerUrlFor(v6, 'edge9')).toBe('mqtt://[fd00::5]:1883');
+    expect(() => brokerUrlFor({}, 'edge9')).toThrow(/No MQTT brokers are recorded/);
   }, 30_000);
 
   it('fails clearly when the port is taken or the broker dies at start, and leaves nothing running', async () => {
@@ -265,6 +272,7 @@ describe('mqtt service', () => {
       tiers: { cloud: { nodes: 2 }, endpoint: { nodes: 2 } },
       withController: true,
     });
+    live.push(ctx);
     const plan = await mqttService.plan!(ctx);
     expect(plan.map((p) => p.name)).toEqual(['mqtt@cloud0', 'mqtt@endpoint0', 'mqtt@endpoint1']);
     expect(plan.every((p) => p.resource === 'broker' && p.details?.['port'] === 1883)).toBe(true);

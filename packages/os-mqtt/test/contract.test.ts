@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { describe, it } from 'vitest';
+import { readFileSync, rmSync } from 'node:fs';
+import { afterAll, describe, it } from 'vitest';
 import { capabilityContract, createTestContext } from '@continuum/plugin-api/testing';
 import type { PluginManifest } from '@continuum/plugin-api';
 import { requireBuild } from './helpers.js';
@@ -9,6 +9,9 @@ const manifest = (
   JSON.parse(readFileSync(new URL('package.json', pkgRoot), 'utf8')) as { continuum: PluginManifest }
 ).continuum;
 
+const runDirs: string[] = [];
+afterAll(() => runDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
 describe('capability contract', () => {
   for (const c of capabilityContract({
     manifest,
@@ -16,7 +19,11 @@ describe('capability contract', () => {
       requireBuild();
       return import(new URL(entry, pkgRoot).href) as Promise<Record<string, unknown>>;
     },
-    makeContext: () => createTestContext({ config: {} }),
+    makeContext: () => {
+      const ctx = createTestContext({ config: {} });
+      runDirs.push(ctx.run.dir);
+      return ctx;
+    },
     validOptions: { mqtt: { implementation: 'embedded', port: 1884, nodes: 'workers' } },
   })) {
     it(c.name, c.run);

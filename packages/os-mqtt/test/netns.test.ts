@@ -39,7 +39,7 @@ const nsAddr = `10.254.${octet}.2`;
 const ip = (...args: string[]): void => void execFileSync('ip', args, { stdio: 'pipe' });
 
 describe.skipIf(!ipWorks)('brokers in a network namespace (root only)', () => {
-  let ctx: ReturnType<typeof createTestContext<MqttOptions, MqttState>> | undefined;
+  const contexts: ReturnType<typeof createTestContext<MqttOptions, MqttState>>[] = [];
 
   beforeAll(() => {
     requireBuild();
@@ -53,7 +53,7 @@ describe.skipIf(!ipWorks)('brokers in a network namespace (root only)', () => {
   });
 
   afterAll(async () => {
-    if (ctx !== undefined) {
+    for (const ctx of contexts) {
       await mqttService.teardown(ctx).catch(() => undefined);
       rmSync(ctx.run.dir, { recursive: true, force: true });
     }
@@ -79,11 +79,12 @@ describe.skipIf(!ipWorks)('brokers in a network namespace (root only)', () => {
           wrap: (cmd) => ['ip', 'netns', 'exec', ns, ...cmd],
         },
       );
-      ctx = createTestContext<MqttOptions, MqttState>({
+      const ctx = createTestContext<MqttOptions, MqttState>({
         config: mqttOptionsSchema.parse({ implementation, port }),
         nodes,
         tiers: { edge: { nodes: 1 } },
       });
+      contexts.push(ctx);
       const output = (await mqttService.install(ctx)) as unknown as MqttOutput;
       const url = brokerUrlFor(output, 'edge0');
       expect(url).toBe(`mqtt://${nsAddr}:${port}`);
