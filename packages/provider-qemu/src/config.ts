@@ -55,6 +55,11 @@ export const qemuOptionsSchema = z.strictObject({
   /** Check the configured links with a ping matrix after shaping. */
   validateLinks: z.boolean().default(true),
   externalHosts: z.array(externalHost).default([]),
+  /** This machine's address the external hosts reach (VXLAN endpoint); required with externalHosts. */
+  localAddress: z.string().min(1).optional(),
+}).refine((o) => o.externalHosts.length === 0 || o.localAddress !== undefined || o.externalHosts.every((h) => h.existingBridge !== undefined), {
+  message: 'localAddress is required when externalHosts create a VXLAN back to this machine',
+  path: ['localAddress'],
 });
 
 export type QemuOptions = z.infer<typeof qemuOptionsSchema>;

@@ -24,6 +24,8 @@ import { createSshNode } from './node/ssh-node.js';
 import { teardownFromState } from './teardown.js';
 import { run, tryRun } from './exec.js';
 import { natRuleset } from './net/host-net.js';
+import { placeNodes, remoteHostPlan, sshArgv } from './net/remote.js';
+import type { RemoteHostPlan } from './net/remote.js';
 
 type Ctx = Context<QemuOptions, QemuState>;
 
@@ -107,7 +109,14 @@ async function provision(ctx: Ctx): Promise<Infrastructure> {
   const dir = join(ctx.workDir, 'vms');
   mkdirSync(dir, { recursive: true });
 
+  const placement = placeNodes(ctx.topology.nodes, o.externalHosts.length);
+  const remotes: RemoteHostPlan[] = o.externalHosts.map((host, i) =>
+    remoteHostPlan({ tag, hostIndex: i, host, localAddress: o.localAddress ?? '', localBridge: bridgeName }),
+  );
   const vms: QemuState['vms'] = ctx.topology.nodes.map((node, i) => {
+    const machine = placement[i] ?? 0;
+    const remote = machine > 0 ? remotes[machine - 1] : undefined;
+    const remoteImageDir = machine > 0 ? (o.externalHosts[machine - 1]?.imageDir ?? image.dir) : undefined;
     const address = plan.byNode.get(node.name) ?? '';
     const domain = names.domain(node.name, tag);
     const hostname = names.hostname(node.name);
@@ -120,24 +129,24 @@ async function provision(ctx: Ctx): Promise<Infrastructure> {
       gateway: plan.gateway,
       mac: macFor(tag, i),
       tap: names.tap(tag, i),
-      bridge: bridgeName,
+      bridge: remote?.bridge ?? bridgeName,
       vcpus: node.limits.cores,
       memoryMiB: node.limits.memoryMiB,
       cpuQuota: node.limits.cpuQuota,
       diskReadMBps: node.limits.diskReadMBps ?? 0,
       diskWriteMBps: node.limits.diskWriteMBps ?? 0,
       pins: pins[i] ?? [],
-      overlay: join(dir, `${domain}.qcow2`),
+      overlay: remote ? `${remote.runDir}/${domain}.qcow2` : join(dir, `${domain}.qcow2`),
       seed: o.identity === 'cloud-init' ? join(dir, `${domain}.seed.iso`) : undefined,
-      kernel: image.kernel,
-      initrd: image.initrd,
+      kernel: remoteImageDir !== undefined && image.kernel !== undefined ? `${remoteImageDir}/vmlinux` : image.kernel,
+      initrd: remoteImageDir !== undefined && image.initrd !== undefined ? `${remoteImageDir}/initrd.img` : image.initrd,
       cmdline: kernelCmdline({ root: image.root, identity: o.identity, address, prefixLength: plan.prefixLength, gateway: plan.gateway, hostname, publicKeyBlob: key.blob }),
-      consoleLog: join(dir, `${domain}.console.log`),
+      consoleLog: remote ? `${remote.runDir}/${domain}.console.log` : join(dir, `${domain}.console.log`),
       pidfile: join(dir, `${domain}.pid`),
       accel: accel.accel,
       tbSizeMiB: o.tbSizeMiB,
     };
-    return { ...spec, cgroup: names.cgroup(tag, node.name), host: undefined };
+    return { ...spec, cgroup: names.cgroup(tag, node.name), host: remote?.uri };
   });
 
   // Write-ahead: everything this run may create is recorded before the first object exists.
@@ -147,6 +156,8 @@ async function provision(ctx: Ctx): Promise<Infrastructure> {
     taps: vms.map((v) => v.tap),
     nftTable: o.nat ? names.nft(tag) : undefined,
     vms,
+    vxlans: remotes.flatMap((r) => (r.localVxlan ? [r.localVxlan] : [])),
+    remoteCleanup: remotes.map((r) => ({ sshTarget: r.sshTarget, commands: r.cleanup })),
   };
   await ctx.state.set(state);
 
@@ -159,10 +170,20 @@ async function provision(ctx: Ctx): Promise<Infrastructure> {
     if (createOwnBridge) await createBridge(bridgeName, `${plan.gateway}/${plan.prefixLength}`);
     if (backend === 'qemu') for (const vm of vms) await createTap(vm.tap, bridgeName);
     if (o.nat) await enableNat(names.nft(tag), plan.subnet, bridgeName);
+    for (const r of remotes) {
+      for (const cmd of r.localSetup) await run(cmd[0]!, cmd.slice(1));
+      for (const cmd of r.setup) await run('ssh', sshArgv(r.sshTarget, cmd), { timeoutMs: 60_000 });
+    }
     t('networkSeconds', since);
 
     since = Date.now();
     for (const vm of vms) {
+      if (vm.host !== undefined) {
+        const r = remotes.find((x) => x.uri === vm.host)!;
+        const base = `${o.externalHosts.find((h) => h.uri === vm.host)?.imageDir ?? image.dir}/base.qcow2`;
+        await run('ssh', sshArgv(r.sshTarget, ['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', base, vm.overlay]), { timeoutMs: 60_000 });
+        continue;
+      }
       await createOverlay(image.disk, vm.overlay, image.format);
       if (vm.seed !== undefined) {
         await createSeed(dir, vm.seed, {
@@ -177,7 +198,7 @@ async function provision(ctx: Ctx): Promise<Infrastructure> {
     log.progress(`booting ${vms.length} VM(s) under ${accel.accel.toUpperCase()}`);
     await Promise.all(
       vms.map(async (vm) => {
-        if (backend === 'libvirt') await defineAndStart(o.libvirtUri, vm, join(dir, `${vm.domain}.xml`));
+        if (backend === 'libvirt') await defineAndStart(vm.host ?? o.libvirtUri, vm, join(dir, `${vm.domain}.xml`));
         else await startQemu(vm, vm.cgroup);
       }),
     );

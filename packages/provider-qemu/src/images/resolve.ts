@@ -1,4 +1,5 @@
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ContinuumError } from '@continuum/plugin-api';
 import type { QemuOptions } from '../config.js';
 import { findImage, imagesDir } from './cache.js';
@@ -12,6 +13,8 @@ export interface ResolvedImage {
   /** Kernel root= for direct boot. */
   root: string;
   description: string;
+  /** Directory of the image files (external hosts hold a copy at the same or a configured path). */
+  dir: string;
 }
 
 /** Finds the disk (and direct-boot kernel) to clone; a clear error names what is missing and how to get it. */
@@ -24,7 +27,7 @@ export function resolveImage(o: Pick<QemuOptions, 'image'>, root = imagesDir()):
         hint: 'Run `continuum images build` once (about 3-5 minutes, needs only the Debian mirror), or set options.image.file to a cloud image',
       });
     }
-    return { disk: image.disk, format: 'qcow2', kernel: image.kernel, initrd: image.initrd, root: '/dev/vda', description: `built:${key}` };
+    return { disk: image.disk, format: 'qcow2', kernel: image.kernel, initrd: image.initrd, root: '/dev/vda', description: `built:${key}`, dir: image.dir };
   }
   const { file, kernel, initrd } = o.image;
   for (const [what, path] of [['options.image.file', file], ['options.image.kernel', kernel], ['options.image.initrd', initrd]] as const) {
@@ -39,6 +42,7 @@ export function resolveImage(o: Pick<QemuOptions, 'image'>, root = imagesDir()):
     initrd,
     root: o.image.root,
     description: `file:${file}`,
+    dir: dirname(file),
   };
 }
 
