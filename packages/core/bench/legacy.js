@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global process, console, URL */
 // Upstream .cfg compatibility figures (run after `npm run build`, via `npm run bench`):
 //  1. in-process: load + resolve (INI parse, upstream semantics, native config, plan) of every
 //     shipped legacy file — one pass, median of many passes;
@@ -48,8 +49,12 @@ const passes = [];
 for (let i = 0; i < 50; i++) passes.push((await onePass()).ms);
 passes.sort((a, b) => a - b);
 const median = passes[Math.floor(passes.length / 2)];
-console.log(`legacy .cfg files: ${files.length} (${first.accepted} accepted, ${files.length - first.accepted} rejected with a message)`);
-console.log(`load+resolve all files in-process: first pass ${first.ms.toFixed(1)} ms, median of 50 passes ${median.toFixed(2)} ms (${(median / files.length).toFixed(3)} ms per file)`);
+console.log(
+  `legacy .cfg files: ${files.length} (${first.accepted} accepted, ${files.length - first.accepted} rejected with a message)`,
+);
+console.log(
+  `load+resolve all files in-process: first pass ${first.ms.toFixed(1)} ms, median of 50 passes ${median.toFixed(2)} ms (${(median / files.length).toFixed(3)} ms per file)`,
+);
 
 // End to end through the CLI, if the validate command is built.
 const bin = join(coreDir, 'bin/run.js');
@@ -74,7 +79,11 @@ for (const file of files) {
 }
 const total = performance.now() - started;
 rmSync(home, { recursive: true, force: true });
-console.log(`continuum validate on all ${files.length} legacy files: total ${(total / 1000).toFixed(2)} s (${(total / files.length).toFixed(0)} ms per file, one process each)`);
+console.log(
+  `continuum validate on all ${files.length} legacy files: total ${(total / 1000).toFixed(2)} s (${(total / files.length).toFixed(0)} ms per file, one process each)`,
+);
 for (const [code, names] of [...exitCodes].sort((a, b) => a[0] - b[0])) {
-  console.log(`  exit ${code}: ${names.length} file(s)${code === 0 ? '' : `: ${names.slice(0, 6).join(', ')}${names.length > 6 ? ', ...' : ''}`}`);
+  console.log(
+    `  exit ${code}: ${names.length} file(s)${code === 0 ? '' : `: ${names.slice(0, 6).join(', ')}${names.length > 6 ? ', ...' : ''}`}`,
+  );
 }

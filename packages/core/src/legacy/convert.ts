@@ -68,13 +68,20 @@ const oneOf =
     (allowed as readonly string[]).includes(v) ? undefined : `${what} must be one of ${allowed.join(', ')}`;
 
 /** Convert, or return the issues that make upstream (or we) reject the file. */
-export function convertLegacy(doc: IniDocument): { ok: true; result: ConvertResult } | { ok: false; reader: OptionReader } {
+export function convertLegacy(
+  doc: IniDocument,
+): { ok: true; result: ConvertResult } | { ok: false; reader: OptionReader } {
   const r = new OptionReader(doc);
   const warnings: string[] = [];
   const notes: LegacyNote[] = [];
 
   if (!r.hasSection(INF)) {
-    r.issue(INF, undefined, 'section is missing', 'Every upstream config starts with an [infrastructure] section (provider, *_nodes, ...).');
+    r.issue(
+      INF,
+      undefined,
+      'section is missing',
+      'Every upstream config starts with an [infrastructure] section (provider, *_nodes, ...).',
+    );
     return { ok: false, reader: r };
   }
 
@@ -85,11 +92,14 @@ export function convertLegacy(doc: IniDocument): { ok: true; result: ConvertResu
       if (v === 'aws') return 'the AWS provider is not available';
       return oneOf(UPSTREAM_PROVIDERS, 'provider')(v);
     },
-    hint: r.isSet(INF, 'provider') && /^\s*aws\s*$/i.test(doc.sections.get(INF)?.entries.get('provider')?.value ?? '')
-      ? 'There is no @continuum/provider-aws plugin yet. Use provider = gcp or provider = qemu, or install an AWS provider plugin when one exists (continuum plugins:install <package>).'
-      : 'Use provider = qemu, gcp or baremetal.',
+    hint:
+      r.isSet(INF, 'provider') &&
+      /^\s*aws\s*$/i.test(doc.sections.get(INF)?.entries.get('provider')?.value ?? '')
+        ? 'There is no @continuum/provider-aws plugin yet. Use provider = gcp or provider = qemu, or install an AWS provider plugin when one exists (continuum plugins:install <package>).'
+        : 'Use provider = qemu, gcp or baremetal.',
   }) as UpstreamProvider | undefined;
-  if (provider !== 'aws') for (const k of AWS_KEYS) if (r.isSet(INF, k) && provider !== undefined) r.touch(INF, k);
+  if (provider !== 'aws')
+    for (const k of AWS_KEYS) if (r.isSet(INF, k) && provider !== undefined) r.touch(INF, k);
 
   const infraOnly = r.bool(INF, 'infra_only', { default: false }) ?? false;
   const nonNegative = (v: number): string | undefined => (v >= 0 ? undefined : 'must be >= 0');
@@ -99,16 +109,29 @@ export function convertLegacy(doc: IniDocument): { ok: true; result: ConvertResu
     endpoint: r.int(INF, 'endpoint_nodes', { default: 0, check: nonNegative }) ?? 0,
   };
   if (counts.cloud + counts.edge + counts.endpoint === 0 && r.issues.length === 0) {
-    r.issue(INF, 'cloud_nodes', 'plus edge_nodes plus endpoint_nodes is 0; at least one node is needed', 'Set cloud_nodes, edge_nodes or endpoint_nodes to 1 or more.');
+    r.issue(
+      INF,
+      'cloud_nodes',
+      'plus edge_nodes plus endpoint_nodes is 0; at least one node is needed',
+      'Set cloud_nodes, edge_nodes or endpoint_nodes to 1 or more.',
+    );
   }
   const mode = deriveMode(counts);
 
-  const tiers = {} as Record<Tier, { nodes: number; cores: number; memory: number; quota: number; read: number; write: number }>;
+  const tiers = {} as Record<
+    Tier,
+    { nodes: number; cores: number; memory: number; quota: number; read: number; write: number }
+  >;
   for (const t of TIER_NAMES) {
     const n = counts[t];
     const need = n > 0;
     const because = `because ${t}_nodes = ${n}`;
-    const cores = r.int(INF, `${t}_cores`, { mandatory: need, mandatoryBecause: because, default: 0, check: (v) => (v > 0 ? undefined : 'must be > 0') });
+    const cores = r.int(INF, `${t}_cores`, {
+      mandatory: need,
+      mandatoryBecause: because,
+      default: 0,
+      check: (v) => (v > 0 ? undefined : 'must be > 0'),
+    });
     // Upstream reads memory as an integer number of GB; fractions are accepted here because the native config allows them.
     const memory = r.float(INF, `${t}_memory`, {
       mandatory: need,
@@ -127,8 +150,11 @@ export function convertLegacy(doc: IniDocument): { ok: true; result: ConvertResu
     const write = r.int(INF, `${t}_write_speed`, { default: 0, check: nonNegative }) ?? 0;
     tiers[t] = { nodes: n, cores: cores ?? 0, memory: memory ?? 0, quota: quota ?? 0, read, write };
     if (!need) {
-      const given = [`${t}_cores`, `${t}_memory`, `${t}_quota`, `${t}_read_speed`, `${t}_write_speed`].filter((k) => r.isSet(INF, k));
-      if (given.length > 0) notes.push({ path: `infrastructure.${t}`, note: `${given.join(', ')} ignored: ${t}_nodes = 0` });
+      const given = [`${t}_cores`, `${t}_memory`, `${t}_quota`, `${t}_read_speed`, `${t}_write_speed`].filter(
+        (k) => r.isSet(INF, k),
+      );
+      if (given.length > 0)
+        notes.push({ path: `infrastructure.${t}`, note: `${given.join(', ')} ignored: ${t}_nodes = 0` });
     } else if (read > 0 || write > 0) {
       warnings.push(
         `${t}_read_speed/${t}_write_speed = ${read}/${write}: upstream documented MB/s but passed the number to libvirt as bytes/s (a bug); ` +
@@ -138,33 +164,50 @@ export function convertLegacy(doc: IniDocument): { ok: true; result: ConvertResu
   }
 
   const cpuPin = r.bool(INF, 'cpu_pin', { default: false }) ?? false;
-  const cpuPinSet = r.isSet(INF, 'cpu_pin');
   const externals = r.list(INF, 'external_physical_machines');
   const netperf = r.bool(INF, 'netperf', { default: false }) ?? false;
   const basePath = r.str(INF, 'base_path');
-  const prefixIP = r.str(INF, 'prefixIP', {
-    default: '192.168',
-    check: (v) => {
-      const parts = v.split('.');
-      const ok = parts.length === 2 && parts.every((p) => /^\d+$/.test(p) && Number(p) > 0 && Number(p) < 255);
-      return ok ? undefined : 'must be two numbers 1..254 joined by a dot, e.g. 192.168';
-    },
-  }) ?? '192.168';
-  const octet = (v: number): string | undefined => (v > 0 && v < 255 ? undefined : 'must be between 1 and 254');
+  const prefixIP =
+    r.str(INF, 'prefixIP', {
+      default: '192.168',
+      check: (v) => {
+        const parts = v.split('.');
+        const ok =
+          parts.length === 2 && parts.every((p) => /^\d+$/.test(p) && Number(p) > 0 && Number(p) < 255);
+        return ok ? undefined : 'must be two numbers 1..254 joined by a dot, e.g. 192.168';
+      },
+    }) ?? '192.168';
+  const octet = (v: number): string | undefined =>
+    v > 0 && v < 255 ? undefined : 'must be between 1 and 254';
   const middleIP = r.int(INF, 'middleIP', { default: 100, check: octet }) ?? 100;
   const middleIPBase = r.int(INF, 'middleIP_base', { default: 90, check: octet }) ?? 90;
   if (middleIP === middleIPBase) {
-    r.issue(INF, r.isSet(INF, 'middleIP_base') ? 'middleIP_base' : 'middleIP', `must differ from middleIP (both are ${middleIP}): base images and VMs would share addresses`, 'Pick another third octet for middleIP_base (default 90).');
+    r.issue(
+      INF,
+      r.isSet(INF, 'middleIP_base') ? 'middleIP_base' : 'middleIP',
+      `must differ from middleIP (both are ${middleIP}): base images and VMs would share addresses`,
+      'Pick another third octet for middleIP_base (default 90).',
+    );
   }
   const deleteVms = r.bool(INF, 'delete', { default: false }) ?? false;
   const total = counts.cloud + counts.edge + counts.endpoint;
   if (total > MAX_NODES) {
-    r.issue(INF, 'endpoint_nodes', `and the other *_nodes add up to ${total} nodes; more than ${MAX_NODES} is not supported`, 'Check the *_nodes values for a typo.');
+    r.issue(
+      INF,
+      'endpoint_nodes',
+      `and the other *_nodes add up to ${total} nodes; more than ${MAX_NODES} is not supported`,
+      'Check the *_nodes values for a typo.',
+    );
   } else if (provider === 'qemu') {
     // Upstream's address plan: .2-.251 per third octet, from middleIP upwards, at most .254.
     const capacity = (255 - middleIP) * (POSTFIX_IP_UPPER - POSTFIX_IP_LOWER);
     if (total + 1 > capacity) {
-      r.issue(INF, 'middleIP', `= ${middleIP} leaves room for ${capacity} VM addresses (${prefixIP}.${middleIP}.2 to ${prefixIP}.254.251), but ${total} nodes plus a controller need more`, 'Use a lower middleIP, or fewer nodes.');
+      r.issue(
+        INF,
+        'middleIP',
+        `= ${middleIP} leaves room for ${capacity} VM addresses (${prefixIP}.${middleIP}.2 to ${prefixIP}.254.251), but ${total} nodes plus a controller need more`,
+        'Use a lower middleIP, or fewer nodes.',
+      );
     }
   }
 
@@ -184,7 +227,8 @@ export function convertLegacy(doc: IniDocument): { ok: true; result: ConvertResu
         const v = r.float(INF, key, {
           default: -1,
           // -1 is upstream's "use the built-in value".
-          check: (x) => (x === -1 || x >= f.min ? undefined : `must be >= ${f.min} (or -1 for the built-in value)`),
+          check: (x) =>
+            x === -1 || x >= f.min ? undefined : `must be >= ${f.min} (or -1 for the built-in value)`,
         });
         if (v !== undefined && v !== -1) (links[cls] ??= {})[f.native] = v;
       }
@@ -193,7 +237,10 @@ export function convertLegacy(doc: IniDocument): { ok: true; result: ConvertResu
     const ignored = NETWORK_KEYS.filter((k) => r.isSet(INF, k));
     for (const k of ignored) r.touch(INF, k);
     if (ignored.length > 0) {
-      notes.push({ path: 'infrastructure.network', note: `${ignored.join(', ')} ignored: network_emulation is False (upstream ignores them too)` });
+      notes.push({
+        path: 'infrastructure.network',
+        note: `${ignored.join(', ')} ignored: network_emulation is False (upstream ignores them too)`,
+      });
     }
   }
 
@@ -206,7 +253,8 @@ export function convertLegacy(doc: IniDocument): { ok: true; result: ConvertResu
     providerOptions['middleIP'] = middleIP;
     providerOptions['middleIPBase'] = middleIPBase;
     providerOptions['cpuPin'] = cpuPin;
-    if (basePath !== undefined) providerOptions['basePath'] = basePath.length > 1 ? basePath.replace(/\/+$/, '') : basePath;
+    if (basePath !== undefined)
+      providerOptions['basePath'] = basePath.length > 1 ? basePath.replace(/\/+$/, '') : basePath;
     if (externals.length > 0) providerOptions['externalPhysicalMachines'] = externals;
   } else if (provider === 'gcp') {
     providerUse = 'gcp';
@@ -221,7 +269,8 @@ export function convertLegacy(doc: IniDocument): { ok: true; result: ConvertResu
         hint: `Set gcp_${t} to a GCP machine type, e.g. gcp_${t} = "e2-medium".`,
       });
       if (v !== undefined && counts[t] > 0) machineTypes[t] = v;
-      else if (v !== undefined) notes.push({ path: 'provider.options', note: `gcp_${t} ignored: ${t}_nodes = 0` });
+      else if (v !== undefined)
+        notes.push({ path: 'provider.options', note: `gcp_${t} ignored: ${t}_nodes = 0` });
     }
     for (const k of ['project', 'region', 'zone', 'credentials'] as const) {
       const v = r.quoted(INF, `gcp_${k}`, { mandatory: true, hint: gcpHint });
@@ -229,18 +278,32 @@ export function convertLegacy(doc: IniDocument): { ok: true; result: ConvertResu
     }
     providerOptions['machineTypes'] = machineTypes;
     if (externals.length > 0) {
-      r.issue(INF, 'external_physical_machines', 'cannot be used with provider = gcp (GCP is a single "machine")', 'Remove external_physical_machines.');
+      r.issue(
+        INF,
+        'external_physical_machines',
+        'cannot be used with provider = gcp (GCP is a single "machine")',
+        'Remove external_physical_machines.',
+      );
     }
-    const qemuOnly = ['cpu_pin', 'base_path', 'prefixIP', 'middleIP', 'middleIP_base'].filter((k) => r.isSet(INF, k));
-    if (qemuOnly.length > 0) notes.push({ path: 'provider', note: `${qemuOnly.join(', ')}: no effect on gcp (GCP picks its own IPs; upstream ignored them too)` });
+    const qemuOnly = ['cpu_pin', 'base_path', 'prefixIP', 'middleIP', 'middleIP_base'].filter((k) =>
+      r.isSet(INF, k),
+    );
+    if (qemuOnly.length > 0)
+      notes.push({
+        path: 'provider',
+        note: `${qemuOnly.join(', ')}: no effect on gcp (GCP picks its own IPs; upstream ignored them too)`,
+      });
   } else if (provider === 'baremetal') {
     providerUse = 'local';
     notes.push({
       path: 'provider',
       note: 'upstream provider = baremetal (no VMs, containers on this host) → the local provider (network namespaces or processes on this host)',
     });
-    const qemuOnly = ['cpu_pin', 'base_path', 'prefixIP', 'middleIP', 'middleIP_base'].filter((k) => r.isSet(INF, k));
-    if (qemuOnly.length > 0) notes.push({ path: 'provider', note: `${qemuOnly.join(', ')}: no equivalent for the local provider` });
+    const qemuOnly = ['cpu_pin', 'base_path', 'prefixIP', 'middleIP', 'middleIP_base'].filter((k) =>
+      r.isSet(INF, k),
+    );
+    if (qemuOnly.length > 0)
+      notes.push({ path: 'provider', note: `${qemuOnly.join(', ')}: no equivalent for the local provider` });
   }
   if (provider === 'gcp') for (const k of GCP_KEYS) r.touch(INF, k);
 
@@ -250,7 +313,6 @@ export function convertLegacy(doc: IniDocument): { ok: true; result: ConvertResu
   let model: string | undefined;
   let rmOnly = false;
   const appOptions: Record<string, unknown> = {};
-  const rmOptions: Record<string, unknown> = {};
   let observability = false;
   let dockerPull = false;
   let cacheWorker = false;
@@ -266,11 +328,19 @@ export function convertLegacy(doc: IniDocument): { ok: true; result: ConvertResu
       const sec = doc.sections.get(s);
       if (sec) {
         for (const k of sec.entries.keys()) r.touch(s, k);
-        notes.push({ path: 'infrastructure', note: `[${s}] ignored: infra_only = True (only the infrastructure is created; upstream ignores it too)` });
+        notes.push({
+          path: 'infrastructure',
+          note: `[${s}] ignored: infra_only = True (only the infrastructure is created; upstream ignores it too)`,
+        });
       }
     }
   } else if (!r.hasSection(BEN)) {
-    r.issue(BEN, undefined, 'section is missing (needed unless infra_only = True)', 'Add [benchmark] with resource_manager = ... and application = ..., or set infra_only = True in [infrastructure].');
+    r.issue(
+      BEN,
+      undefined,
+      'section is missing (needed unless infra_only = True)',
+      'Add [benchmark] with resource_manager = ... and application = ..., or set infra_only = True in [infrastructure].',
+    );
   } else {
     rm = r.str(BEN, 'resource_manager', {
       mandatory: true,
@@ -281,24 +351,49 @@ export function convertLegacy(doc: IniDocument): { ok: true; result: ConvertResu
     dockerPull = r.bool(BEN, 'docker_pull', { default: false }) ?? false;
     app = r.str(BEN, 'application', {
       check: (v) => {
-        if (v === 'signal_classification') return 'upstream has no implementation of signal_classification (only its sources)';
+        if (v === 'signal_classification')
+          return 'upstream has no implementation of signal_classification (only its sources)';
         return oneOf(UPSTREAM_APPS, 'application')(v);
       },
     }) as UpstreamApp | undefined;
     if (rmOnly && r.isSet(BEN, 'application')) {
-      r.issue(BEN, 'application', 'must not be set when resource_manager_only = True', 'Remove application (and its keys), or set resource_manager_only = False.');
+      r.issue(
+        BEN,
+        'application',
+        'must not be set when resource_manager_only = True',
+        'Remove application (and its keys), or set resource_manager_only = False.',
+      );
     } else if (!rmOnly && !r.isSet(BEN, 'application')) {
-      r.issue(BEN, 'application', 'is missing (mandatory unless resource_manager_only = True)', 'Add application = image_classification (and frequency = 5), or set resource_manager_only = True.');
+      r.issue(
+        BEN,
+        'application',
+        'is missing (mandatory unless resource_manager_only = True)',
+        'Add application = image_classification (and frequency = 5), or set resource_manager_only = True.',
+      );
     }
     if (rmOnly) app = undefined;
 
     const workerTier = mode === 'cloud' ? tiers.cloud : mode === 'edge' ? tiers.edge : undefined;
     const positive = (v: number): string | undefined => (v >= 0.001 ? undefined : 'must be >= 0.001');
-    workerCpu = r.float(BEN, 'application_worker_cpu', { default: workerTier ? workerTier.cores - 0.5 : 0, check: positive }) ?? 0;
-    workerMem = r.float(BEN, 'application_worker_memory', { default: workerTier ? workerTier.memory - 0.5 : 0, check: positive }) ?? 0;
-    const endpointCpu = r.float(BEN, 'application_endpoint_cpu', { default: tiers.endpoint.cores, check: positive }) ?? 0;
-    const endpointMem = r.float(BEN, 'application_endpoint_memory', { default: tiers.endpoint.memory, check: positive }) ?? 0;
-    const perWorker = r.int(BEN, 'applications_per_worker', { default: 1, check: (v) => (v >= 1 ? undefined : 'must be >= 1') }) ?? 1;
+    workerCpu =
+      r.float(BEN, 'application_worker_cpu', {
+        default: workerTier ? workerTier.cores - 0.5 : 0,
+        check: positive,
+      }) ?? 0;
+    workerMem =
+      r.float(BEN, 'application_worker_memory', {
+        default: workerTier ? workerTier.memory - 0.5 : 0,
+        check: positive,
+      }) ?? 0;
+    const endpointCpu =
+      r.float(BEN, 'application_endpoint_cpu', { default: tiers.endpoint.cores, check: positive }) ?? 0;
+    const endpointMem =
+      r.float(BEN, 'application_endpoint_memory', { default: tiers.endpoint.memory, check: positive }) ?? 0;
+    const perWorker =
+      r.int(BEN, 'applications_per_worker', {
+        default: 1,
+        check: (v) => (v >= 1 ? undefined : 'must be >= 1'),
+      }) ?? 1;
     observability = r.bool(BEN, 'observability', { default: false }) ?? false;
 
     // Module-added keys: only the selected modules read them (others are unknown to upstream).
@@ -309,10 +404,16 @@ export function convertLegacy(doc: IniDocument): { ok: true; result: ConvertResu
         check: (v) => (v >= 1 ? undefined : 'must be >= 1 (images per second per endpoint)'),
         hint: 'Add frequency = 5 (images per second per endpoint).',
       });
-      const duration = r.int(BEN, 'duration', { default: 300, check: (v) => (v >= 1 ? undefined : 'must be >= 1 (seconds)') });
+      const duration = r.int(BEN, 'duration', {
+        default: 300,
+        check: (v) => (v >= 1 ? undefined : 'must be >= 1 (seconds)'),
+      });
       if (frequency !== undefined) appOptions['frequency'] = frequency;
       appOptions['duration'] = duration;
-      const hasWorkers = mode !== 'endpoint' || r.isSet(BEN, 'application_worker_cpu') || r.isSet(BEN, 'application_worker_memory');
+      const hasWorkers =
+        mode !== 'endpoint' ||
+        r.isSet(BEN, 'application_worker_cpu') ||
+        r.isSet(BEN, 'application_worker_memory');
       if (hasWorkers) {
         appOptions['workerCpu'] = workerCpu;
         appOptions['workerMemory'] = workerMem;
@@ -352,16 +453,28 @@ export function convertLegacy(doc: IniDocument): { ok: true; result: ConvertResu
       });
     }
     if (rm === 'kubecontrol' || rm === 'kube_kata') {
-      kubeDeployment = r.str(BEN, 'kube_deployment', { default: 'pod', check: oneOf(KUBE_DEPLOYMENTS, 'kube_deployment') }) ?? 'pod';
+      kubeDeployment =
+        r.str(BEN, 'kube_deployment', {
+          default: 'pod',
+          check: oneOf(KUBE_DEPLOYMENTS, 'kube_deployment'),
+        }) ?? 'pod';
     }
     if (rm === 'kube_kata') {
       runtime = r.str(BEN, 'runtime', { default: 'runc', check: oneOf(KATA_RUNTIMES, 'runtime') }) ?? 'runc';
-      runtimeFs = r.str(BEN, 'runtime_filesystem', { default: 'devmapper', check: oneOf(KATA_FILESYSTEMS, 'runtime_filesystem') }) ?? 'devmapper';
+      runtimeFs =
+        r.str(BEN, 'runtime_filesystem', {
+          default: 'devmapper',
+          check: oneOf(KATA_FILESYSTEMS, 'runtime_filesystem'),
+        }) ?? 'devmapper';
     }
 
     // ---- [execution_model] ---------------------------------------------------------------------
     if (r.hasSection(EXE)) {
-      model = r.str(EXE, 'model', { mandatory: true, check: oneOf(UPSTREAM_MODELS, 'model'), hint: 'Use model = openfaas, or remove the [execution_model] section.' });
+      model = r.str(EXE, 'model', {
+        mandatory: true,
+        check: oneOf(UPSTREAM_MODELS, 'model'),
+        hint: 'Use model = openfaas, or remove the [execution_model] section.',
+      });
     }
 
     // ---- fractional CPU / memory truncation (upstream used docker --cpus=%i / --memory=%ig) ----
@@ -378,7 +491,19 @@ export function convertLegacy(doc: IniDocument): { ok: true; result: ConvertResu
 
   // ---- cross-field rules (verify_options); only meaningful once the keys themselves are valid ----
   if (r.issues.length === 0) {
-    checkNodeRules(r, { provider, rm, app, model, rmOnly, counts, externals, runtime, runtimeFs, warnings, infraOnly });
+    checkNodeRules(r, {
+      provider,
+      rm,
+      app,
+      model,
+      rmOnly,
+      counts,
+      externals,
+      runtime,
+      runtimeFs,
+      warnings,
+      infraOnly,
+    });
   }
 
   // Unknown keys and sections: upstream ignores them silently; a typo deserves a warning.
@@ -386,13 +511,17 @@ export function convertLegacy(doc: IniDocument): { ok: true; result: ConvertResu
     for (const u of r.unknownKeys(s)) {
       const guess = suggestKey(s, u.key);
       const known = (KNOWN_KEYS[s] ?? []).includes(u.key);
-      const home = Object.keys(KNOWN_KEYS).find((other) => other !== s && (KNOWN_KEYS[other] ?? []).includes(u.key));
+      const home = Object.keys(KNOWN_KEYS).find(
+        (other) => other !== s && (KNOWN_KEYS[other] ?? []).includes(u.key),
+      );
       const why = known
         ? 'does not apply to this provider / resource manager / application'
         : home !== undefined
           ? `belongs in [${home}] (older upstream versions had it here)`
           : 'is not an upstream key';
-      warnings.push(`[${s}] ${u.rawKey} (line ${u.line}) ${why} and is ignored (upstream ignores it too)${guess && !known && home === undefined ? `; did you mean ${guess}?` : ''}`);
+      warnings.push(
+        `[${s}] ${u.rawKey} (line ${u.line}) ${why} and is ignored (upstream ignores it too)${guess && !known && home === undefined ? `; did you mean ${guess}?` : ''}`,
+      );
       notes.push({ path: s === INF ? 'infrastructure' : 'application', note: `${u.rawKey} ignored: ${why}` });
     }
   }
@@ -402,7 +531,8 @@ export function convertLegacy(doc: IniDocument): { ok: true; result: ConvertResu
     }
   }
 
-  if (r.issues.length > 0 || provider === undefined || providerUse === undefined) return { ok: false, reader: r };
+  if (r.issues.length > 0 || provider === undefined || providerUse === undefined)
+    return { ok: false, reader: r };
 
   // ---- assemble the native config --------------------------------------------------------------
   const tierOut = (t: Tier): Record<string, unknown> => {
@@ -421,17 +551,40 @@ export function convertLegacy(doc: IniDocument): { ok: true; result: ConvertResu
   network['throughput'] = netperf;
 
   const config: Record<string, unknown> = {
-    infrastructure: { cloud: tierOut('cloud'), edge: tierOut('edge'), endpoint: tierOut('endpoint'), network },
-    provider: Object.keys(providerOptions).length > 0 ? { use: providerUse, options: providerOptions } : { use: providerUse },
+    infrastructure: {
+      cloud: tierOut('cloud'),
+      edge: tierOut('edge'),
+      endpoint: tierOut('endpoint'),
+      network,
+    },
+    provider:
+      Object.keys(providerOptions).length > 0
+        ? { use: providerUse, options: providerOptions }
+        : { use: providerUse },
   };
-  if (netperf) notes.push({ path: 'infrastructure.network.throughput', note: 'upstream netperf = True: throughput/latency test between tiers after setup' });
+  if (netperf)
+    notes.push({
+      path: 'infrastructure.network.throughput',
+      note: 'upstream netperf = True: throughput/latency test between tiers after setup',
+    });
 
   const withApp = !infraOnly && app !== undefined;
   if (withApp && app === 'image_classification') config['services'] = [{ use: 'mqtt' }];
 
   let controller = false;
   if (!infraOnly && rm !== undefined) {
-    const rmNative = mapResourceManager({ rm, model, cacheWorker, kubeVersion, kubeDeployment, runtime, runtimeFs, app, notes, warnings });
+    const rmNative = mapResourceManager({
+      rm,
+      model,
+      cacheWorker,
+      kubeVersion,
+      kubeDeployment,
+      runtime,
+      runtimeFs,
+      app,
+      notes,
+      warnings,
+    });
     if (rmNative !== undefined) {
       config['resourceManager'] = rmNative;
       controller = rm !== 'mist' && counts.cloud > 0;
@@ -441,7 +594,10 @@ export function convertLegacy(doc: IniDocument): { ok: true; result: ConvertResu
     if (rm === 'none' && provider !== 'baremetal' && mode !== 'endpoint') {
       // Upstream runs everything on the endpoints when there is no resource manager.
       appOptions['mode'] = 'endpoint';
-      notes.push({ path: 'application.options.mode', note: 'resource_manager = none: upstream processes on the endpoints even though cloud/edge nodes exist' });
+      notes.push({
+        path: 'application.options.mode',
+        note: 'resource_manager = none: upstream processes on the endpoints even though cloud/edge nodes exist',
+      });
     }
     config['application'] = { use: app.replace(/_/g, '-'), options: appOptions };
     if (app === 'image_classification' && !r.isSet(BEN, 'duration')) {
@@ -458,11 +614,22 @@ export function convertLegacy(doc: IniDocument): { ok: true; result: ConvertResu
       note: 'docker_pull = True has no direct equivalent: plugins pull the images they need for every new run',
     });
   }
-  if (infraOnly) notes.push({ path: 'infrastructure', note: 'upstream infra_only = True: no services, resource manager or application' });
-  if (rmOnly) notes.push({ path: 'resourceManager', note: 'upstream resource_manager_only = True: no application is run' });
+  if (infraOnly)
+    notes.push({
+      path: 'infrastructure',
+      note: 'upstream infra_only = True: no services, resource manager or application',
+    });
+  if (rmOnly)
+    notes.push({
+      path: 'resourceManager',
+      note: 'upstream resource_manager_only = True: no application is run',
+    });
 
   config['run'] = { keep: !deleteVms };
-  notes.push({ path: 'run.keep', note: `upstream delete = ${deleteVms ? 'True' : 'False'}${r.isSet(INF, 'delete') ? '' : ' (its default)'}` });
+  notes.push({
+    path: 'run.keep',
+    note: `upstream delete = ${deleteVms ? 'True' : 'False'}${r.isSet(INF, 'delete') ? '' : ' (its default)'}`,
+  });
   if (!deleteVms) {
     warnings.push(
       `delete is ${r.isSet(INF, 'delete') ? 'False' : 'not set (upstream default False)'}: the infrastructure is kept after \`continuum run\`, like upstream; ` +
@@ -476,7 +643,15 @@ export function convertLegacy(doc: IniDocument): { ok: true; result: ConvertResu
       config,
       warnings,
       notes,
-      upstream: { provider, resourceManager: infraOnly ? undefined : rm, application: withApp ? app : undefined, executionModel: model, mode, infraOnly, controller },
+      upstream: {
+        provider,
+        resourceManager: infraOnly ? undefined : rm,
+        application: withApp ? app : undefined,
+        executionModel: model,
+        mode,
+        infraOnly,
+        controller,
+      },
     },
   };
 }
@@ -502,37 +677,54 @@ function mapResourceManager(a: {
   warnings: string[];
 }): Record<string, unknown> | undefined {
   const options: Record<string, unknown> = {};
-  const withOptions = (use: string): Record<string, unknown> => (Object.keys(options).length > 0 ? { use, options } : { use });
+  const withOptions = (use: string): Record<string, unknown> =>
+    Object.keys(options).length > 0 ? { use, options } : { use };
   const cache = (): void => {
     if (!a.cacheWorker) return;
     if (a.app === 'image_classification' || a.model !== undefined) {
       // Upstream meant to reject this combination but compared against the string "True".
-      a.warnings.push('cache_worker = True is not supported with image_classification / openfaas (upstream meant to reject it, its check was ineffective); it is ignored.');
-      a.notes.push({ path: 'resourceManager', note: 'cache_worker = True ignored (not supported with this application)' });
+      a.warnings.push(
+        'cache_worker = True is not supported with image_classification / openfaas (upstream meant to reject it, its check was ineffective); it is ignored.',
+      );
+      a.notes.push({
+        path: 'resourceManager',
+        note: 'cache_worker = True ignored (not supported with this application)',
+      });
       return;
     }
     options['cacheWorker'] = true;
   };
   switch (a.rm) {
     case 'none':
-      a.notes.push({ path: 'infrastructure', note: 'upstream resource_manager = none: no resource manager, endpoints process locally (built-in runner)' });
+      a.notes.push({
+        path: 'infrastructure',
+        note: 'upstream resource_manager = none: no resource manager, endpoints process locally (built-in runner)',
+      });
       return undefined;
     case 'mist':
-      a.notes.push({ path: 'resourceManager', note: 'upstream resource_manager = mist: workers are plain containers on the edge nodes' });
+      a.notes.push({
+        path: 'resourceManager',
+        note: 'upstream resource_manager = mist: workers are plain containers on the edge nodes',
+      });
       return { use: 'docker' };
     case 'kubeedge':
       cache();
       return withOptions('kubeedge');
     case 'kubernetes':
       if (a.model === 'openfaas') {
-        a.notes.push({ path: 'resourceManager', note: 'upstream [execution_model] model = openfaas on resource_manager = kubernetes' });
+        a.notes.push({
+          path: 'resourceManager',
+          note: 'upstream [execution_model] model = openfaas on resource_manager = kubernetes',
+        });
         if (a.kubeVersion !== undefined) options['version'] = a.kubeVersion;
         return withOptions('openfaas');
       }
       if (a.kubeVersion !== undefined) {
         options['version'] = a.kubeVersion;
         if (a.kubeVersion !== DEFAULT_KUBE_VERSION) {
-          a.warnings.push(`kube_version = ${a.kubeVersion}: upstream ignored it for resource_manager = kubernetes and always installed v1.27; Continuum installs ${a.kubeVersion}.`);
+          a.warnings.push(
+            `kube_version = ${a.kubeVersion}: upstream ignored it for resource_manager = kubernetes and always installed v1.27; Continuum installs ${a.kubeVersion}.`,
+          );
         }
       }
       cache();
@@ -576,10 +768,15 @@ function checkNodeRules(
   if (a.provider === 'baremetal') {
     // Upstream's check compared edge_nodes where it meant endpoint_nodes and so rejected every file.
     if (cloud !== 1 || edge !== 0 || endpoint < 1 || a.externals.length > 0) {
-      r.issue(INF, 'provider', `= baremetal needs exactly 1 cloud node, 0 edge nodes, >= 1 endpoint node and no external_physical_machines; ${has}`, 'Adjust the node counts, or use provider = qemu.');
+      r.issue(
+        INF,
+        'provider',
+        `= baremetal needs exactly 1 cloud node, 0 edge nodes, >= 1 endpoint node and no external_physical_machines; ${has}`,
+        'Adjust the node counts, or use provider = qemu.',
+      );
     } else {
       a.warnings.push(
-        'provider = baremetal: upstream\'s validation rejected every baremetal config (a bug); Continuum applies the intended rule (1 cloud, 0 edge, >= 1 endpoint) and runs on the local provider.',
+        "provider = baremetal: upstream's validation rejected every baremetal config (a bug); Continuum applies the intended rule (1 cloud, 0 edge, >= 1 endpoint) and runs on the local provider.",
       );
     }
   }
@@ -604,7 +801,12 @@ function checkNodeRules(
         'Adjust the node counts.',
       );
       if (a.rm === 'kube_kata' && a.runtime === 'kata-fc' && a.runtimeFs === 'overlayfs') {
-        r.issue(BEN, 'runtime_filesystem', '= overlayfs cannot be used with runtime = kata-fc', 'Use runtime_filesystem = devmapper with kata-fc.');
+        r.issue(
+          BEN,
+          'runtime_filesystem',
+          '= overlayfs cannot be used with runtime = kata-fc',
+          'Use runtime_filesystem = devmapper with kata-fc.',
+        );
       }
       break;
     case 'kubeedge':
@@ -626,30 +828,72 @@ function checkNodeRules(
   }
 
   if (a.model === 'openfaas') {
-    if (a.rm !== 'kubernetes') r.issue(EXE, 'model', `= openfaas needs resource_manager = kubernetes (this file has ${a.rm})`, 'Set resource_manager = kubernetes, or remove [execution_model].');
+    if (a.rm !== 'kubernetes')
+      r.issue(
+        EXE,
+        'model',
+        `= openfaas needs resource_manager = kubernetes (this file has ${a.rm})`,
+        'Set resource_manager = kubernetes, or remove [execution_model].',
+      );
     if (!a.rmOnly && a.app !== 'image_classification') {
-      r.issue(EXE, 'model', `= openfaas needs application = image_classification (this file has ${a.app ?? 'none'})`, 'Set application = image_classification.');
+      r.issue(
+        EXE,
+        'model',
+        `= openfaas needs application = image_classification (this file has ${a.app ?? 'none'})`,
+        'Set application = image_classification.',
+      );
     }
   }
 
   switch (a.app) {
     case 'image_classification':
-      if (a.rm === 'kubecontrol') r.issue(BEN, 'application', '= image_classification does not work with resource_manager = kubecontrol', 'Use resource_manager = kubernetes, or application = empty.');
-      if (endpoint < 1) r.issue(BEN, 'application', `= image_classification needs >= 1 endpoint node (endpoint_nodes = ${endpoint})`, 'Set endpoint_nodes >= 1.');
+      if (a.rm === 'kubecontrol')
+        r.issue(
+          BEN,
+          'application',
+          '= image_classification does not work with resource_manager = kubecontrol',
+          'Use resource_manager = kubernetes, or application = empty.',
+        );
+      if (endpoint < 1)
+        r.issue(
+          BEN,
+          'application',
+          `= image_classification needs >= 1 endpoint node (endpoint_nodes = ${endpoint})`,
+          'Set endpoint_nodes >= 1.',
+        );
       break;
     case 'empty':
-      if (a.rm !== 'kubecontrol') r.issue(BEN, 'application', `= empty needs resource_manager = kubecontrol (this file has ${a.rm})`, 'Set resource_manager = kubecontrol.');
+      if (a.rm !== 'kubecontrol')
+        r.issue(
+          BEN,
+          'application',
+          `= empty needs resource_manager = kubecontrol (this file has ${a.rm})`,
+          'Set resource_manager = kubecontrol.',
+        );
       break;
     case 'empty_kata':
-      if (a.rm !== 'kube_kata') r.issue(BEN, 'application', `= empty_kata needs resource_manager = kube_kata (this file has ${a.rm})`, 'Set resource_manager = kube_kata.');
+      if (a.rm !== 'kube_kata')
+        r.issue(
+          BEN,
+          'application',
+          `= empty_kata needs resource_manager = kube_kata (this file has ${a.rm})`,
+          'Set resource_manager = kube_kata.',
+        );
       break;
     case 'mem_usage':
     case 'stress':
       // Upstream allowed only kubecontrol, which rejected its own kata experiment configs.
       if (a.rm !== 'kubecontrol' && a.rm !== 'kube_kata') {
-        r.issue(BEN, 'application', `= ${a.app} needs resource_manager = kubecontrol or kube_kata (this file has ${a.rm})`, 'Set resource_manager = kubecontrol.');
+        r.issue(
+          BEN,
+          'application',
+          `= ${a.app} needs resource_manager = kubecontrol or kube_kata (this file has ${a.rm})`,
+          'Set resource_manager = kubecontrol.',
+        );
       } else if (a.rm === 'kube_kata') {
-        a.warnings.push(`application = ${a.app} with resource_manager = kube_kata: upstream's check rejected this pairing (a bug, its own kata experiments use it); Continuum accepts it.`);
+        a.warnings.push(
+          `application = ${a.app} with resource_manager = kube_kata: upstream's check rejected this pairing (a bug, its own kata experiments use it); Continuum accepts it.`,
+        );
       }
       break;
     case undefined:

@@ -8,8 +8,22 @@ import { IniSyntaxError, parseIni } from './ini.js';
 import { convertLegacy, type LegacyNote, type UpstreamSummary } from './convert.js';
 import type { LegacyIssue } from './reader.js';
 
-export { upstreamIpPlan, POSTFIX_IP_LOWER, POSTFIX_IP_UPPER, type IpPlan, type IpPlanInput, type PlannedAddress, type PlannedBaseImage } from './ip-plan.js';
-export { legacyPlan, formatLegacyPlan, type LegacyPlan, type LegacyPlanNode, type LegacyPlanLink } from './plan.js';
+export {
+  upstreamIpPlan,
+  POSTFIX_IP_LOWER,
+  POSTFIX_IP_UPPER,
+  type IpPlan,
+  type IpPlanInput,
+  type PlannedAddress,
+  type PlannedBaseImage,
+} from './ip-plan.js';
+export {
+  legacyPlan,
+  formatLegacyPlan,
+  type LegacyPlan,
+  type LegacyPlanNode,
+  type LegacyPlanLink,
+} from './plan.js';
 export { parseIni, type IniDocument } from './ini.js';
 export type { LegacyNote, UpstreamSummary } from './convert.js';
 
@@ -44,11 +58,15 @@ export async function loadLegacyConfigDetailed(file: string): Promise<LegacyConf
     text = await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ContinuumError(LEGACY_CONFIG_ERROR, `${file}: cannot read the config file (${code ?? (err as Error).message})`, {
-      hint: code === 'ENOENT' ? 'Check the path.' : 'Check the file permissions.',
-      details: { file },
-      cause: err,
-    });
+    throw new ContinuumError(
+      LEGACY_CONFIG_ERROR,
+      `${file}: cannot read the config file (${code ?? (err as Error).message})`,
+      {
+        hint: code === 'ENOENT' ? 'Check the path.' : 'Check the file permissions.',
+        details: { file },
+        cause: err,
+      },
+    );
   }
   return convertLegacyText(text, file);
 }
@@ -60,7 +78,8 @@ export function convertLegacyText(text: string, file: string): LegacyConfigDetai
     doc = parseIni(text);
   } catch (err) {
     if (err instanceof IniSyntaxError) {
-      const where = err.section === undefined ? '' : ` [${err.section}]${err.key === undefined ? '' : ` ${err.key}`}`;
+      const where =
+        err.section === undefined ? '' : ` [${err.section}]${err.key === undefined ? '' : ` ${err.key}`}`;
       throw new ContinuumError(LEGACY_CONFIG_ERROR, `${file}:${err.line}:${where} ${err.message}`, {
         hint: 'Upstream .cfg files are INI: [section] headers, "key = value" lines, comments on their own line starting with # or ;, each key once per section.',
         details: { file, line: err.line, section: err.section, key: err.key },
@@ -76,15 +95,19 @@ export function convertLegacyText(text: string, file: string): LegacyConfigDetai
 
 function describe(issue: LegacyIssue): string {
   const line = issue.line === undefined ? '' : ` (line ${issue.line})`;
-  return issue.key === undefined ? `[${issue.section}]${line} ${issue.message}` : `[${issue.section}] ${issue.key}${line} ${issue.message}`;
+  return issue.key === undefined
+    ? `[${issue.section}]${line} ${issue.message}`
+    : `[${issue.section}] ${issue.key}${line} ${issue.message}`;
 }
 
-const INLINE_HINT = 'Inline comments are not supported in .cfg files (upstream rejects them too): put each comment on its own line starting with #.';
+const INLINE_HINT =
+  'Inline comments are not supported in .cfg files (upstream rejects them too): put each comment on its own line starting with #.';
 const SECTION_ORDER = ['infrastructure', 'benchmark', 'execution_model'];
 
 function issuesError(file: string, all: LegacyIssue[]): ContinuumError {
   const sorted = [...all].sort(
-    (a, b) => SECTION_ORDER.indexOf(a.section) - SECTION_ORDER.indexOf(b.section) || (a.line ?? 0) - (b.line ?? 0),
+    (a, b) =>
+      SECTION_ORDER.indexOf(a.section) - SECTION_ORDER.indexOf(b.section) || (a.line ?? 0) - (b.line ?? 0),
   );
   // A file full of `value  # comment` lines (like upstream's template.cfg) gets one line, not one per key.
   const inline = sorted.filter((i) => i.inlineComment);
@@ -113,6 +136,14 @@ function issuesError(file: string, all: LegacyIssue[]): ContinuumError {
   return new ContinuumError(LEGACY_CONFIG_ERROR, message, {
     ...(hints.length > 0 ? { hint: hints.join('\n') } : {}),
     // Not `issues`: the core prints details.issues as native config paths, and the message already lists these.
-    details: { file, upstreamIssues: sorted.map((i) => ({ section: i.section, key: i.key, line: i.line, message: i.message })) },
+    details: {
+      file,
+      upstreamIssues: sorted.map((i) => ({
+        section: i.section,
+        key: i.key,
+        line: i.line,
+        message: i.message,
+      })),
+    },
   });
 }

@@ -79,7 +79,12 @@ export function parseIni(text: string): IniDocument {
         current = { name, entries: doc.defaults };
       } else {
         if (doc.sections.has(lower)) {
-          throw new IniSyntaxError(`section [${name}] appears twice (line ${lineNo})`, lineNo, name, undefined);
+          throw new IniSyntaxError(
+            `section [${name}] appears twice (line ${lineNo})`,
+            lineNo,
+            name,
+            undefined,
+          );
         }
         const section: IniSection = { name, line: lineNo, entries: new Map() };
         doc.sections.set(lower, section);
@@ -142,7 +147,8 @@ const MAX_INTERPOLATION_DEPTH = 10;
  */
 export function interpolate(doc: IniDocument, section: string, value: string, depth = 0): string {
   if (!value.includes('%')) return value;
-  if (depth > MAX_INTERPOLATION_DEPTH) throw new Error('interpolation is nested too deeply (a key refers to itself?)');
+  if (depth > MAX_INTERPOLATION_DEPTH)
+    throw new Error('interpolation is nested too deeply (a key refers to itself?)');
   let out = '';
   let rest = value;
   while (rest.length > 0) {
@@ -162,7 +168,8 @@ export function interpolate(doc: IniDocument, section: string, value: string, de
       if (!m) throw new Error(`bad interpolation syntax in "${value}" (expected %(name)s)`);
       const ref = (m[1] ?? '').toLowerCase();
       const target = lookup(doc, section, ref);
-      if (!target) throw new Error(`"${value}" refers to %(${m[1] ?? ''})s, which is not set in this section`);
+      if (!target)
+        throw new Error(`"${value}" refers to %(${m[1] ?? ''})s, which is not set in this section`);
       out += interpolate(doc, section, target.value, depth + 1);
       rest = rest.slice(m[0].length);
     } else {

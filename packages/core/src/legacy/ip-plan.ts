@@ -66,10 +66,19 @@ export function upstreamIpPlan(input: IpPlanInput): IpPlan {
   const ips = addresses(input.prefixIP, input.middleIP);
   const next = (): string => ips.next().value as string;
   const nodes: PlannedAddress[] = [];
-  if (input.controller) nodes.push({ node: 'cloud_controller', vmName: `cloud_controller${suffix}`, role: 'cloud-controller', ip: next() });
-  for (let i = 0; i < input.cloudWorkers; i++) nodes.push({ node: `cloud${i}`, vmName: `cloud${i}${suffix}`, role: 'cloud', ip: next() });
-  for (let i = 0; i < input.edges; i++) nodes.push({ node: `edge${i}`, vmName: `edge${i}${suffix}`, role: 'edge', ip: next() });
-  for (let i = 0; i < input.endpoints; i++) nodes.push({ node: `endpoint${i}`, vmName: `endpoint${i}${suffix}`, role: 'endpoint', ip: next() });
+  if (input.controller)
+    nodes.push({
+      node: 'cloud_controller',
+      vmName: `cloud_controller${suffix}`,
+      role: 'cloud-controller',
+      ip: next(),
+    });
+  for (let i = 0; i < input.cloudWorkers; i++)
+    nodes.push({ node: `cloud${i}`, vmName: `cloud${i}${suffix}`, role: 'cloud', ip: next() });
+  for (let i = 0; i < input.edges; i++)
+    nodes.push({ node: `edge${i}`, vmName: `edge${i}${suffix}`, role: 'edge', ip: next() });
+  for (let i = 0; i < input.endpoints; i++)
+    nodes.push({ node: `endpoint${i}`, vmName: `endpoint${i}${suffix}`, role: 'endpoint', ip: next() });
 
   const baseIps = addresses(input.prefixIP, input.middleIPBase);
   const nextBase = (): string => baseIps.next().value as string;
@@ -78,9 +87,12 @@ export function upstreamIpPlan(input: IpPlanInput): IpPlan {
     baseImages.push({ vmName: `base0${suffix}`, ip: nextBase(), tier: 'all' });
   } else {
     const rm = input.baseImageRm;
-    if (input.controller || input.cloudWorkers > 0) baseImages.push({ vmName: `base_cloud_${rm}0${suffix}`, ip: nextBase(), tier: 'cloud' });
-    if (input.edges > 0) baseImages.push({ vmName: `base_edge_${rm}0${suffix}`, ip: nextBase(), tier: 'edge' });
-    if (input.endpoints > 0) baseImages.push({ vmName: `base_endpoint0${suffix}`, ip: nextBase(), tier: 'endpoint' });
+    if (input.controller || input.cloudWorkers > 0)
+      baseImages.push({ vmName: `base_cloud_${rm}0${suffix}`, ip: nextBase(), tier: 'cloud' });
+    if (input.edges > 0)
+      baseImages.push({ vmName: `base_edge_${rm}0${suffix}`, ip: nextBase(), tier: 'edge' });
+    if (input.endpoints > 0)
+      baseImages.push({ vmName: `base_endpoint0${suffix}`, ip: nextBase(), tier: 'endpoint' });
   }
   return { nodes, baseImages };
 }

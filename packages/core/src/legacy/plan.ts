@@ -62,9 +62,18 @@ const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.
 const num = (v: unknown, d = 0): number => (typeof v === 'number' ? v : d);
 const uses = (v: unknown): string[] => (Array.isArray(v) ? v.map((x) => String(obj(x)['use'])) : []);
 
-const NATIVE_TO_LINK_FIELD = { latency: 'latencyMs', jitter: 'jitterMs', rate: 'rateMbit', loss: 'lossPct' } as const;
+const NATIVE_TO_LINK_FIELD = {
+  latency: 'latencyMs',
+  jitter: 'jitterMs',
+  rate: 'rateMbit',
+  loss: 'lossPct',
+} as const;
 
-export function legacyPlan(config: Obj, upstream: UpstreamSummary, opts: { user?: string | undefined } = {}): LegacyPlan {
+export function legacyPlan(
+  config: Obj,
+  upstream: UpstreamSummary,
+  opts: { user?: string | undefined } = {},
+): LegacyPlan {
   const infra = obj(config['infrastructure']);
   const tierSpec = (t: Tier): TierSpec => {
     const s = obj(infra[t]);
@@ -77,8 +86,16 @@ export function legacyPlan(config: Obj, upstream: UpstreamSummary, opts: { user?
       diskWriteMBps: num(s['writeSpeed']),
     };
   };
-  const tiers: Record<Tier, TierSpec> = { cloud: tierSpec('cloud'), edge: tierSpec('edge'), endpoint: tierSpec('endpoint') };
-  const mode = deriveMode({ cloud: tiers.cloud.nodes, edge: tiers.edge.nodes, endpoint: tiers.endpoint.nodes });
+  const tiers: Record<Tier, TierSpec> = {
+    cloud: tierSpec('cloud'),
+    edge: tierSpec('edge'),
+    endpoint: tierSpec('endpoint'),
+  };
+  const mode = deriveMode({
+    cloud: tiers.cloud.nodes,
+    edge: tiers.edge.nodes,
+    endpoint: tiers.endpoint.nodes,
+  });
   const specs = resolveNodes(tiers, upstream.controller);
 
   const provider = obj(config['provider']);
@@ -87,14 +104,18 @@ export function legacyPlan(config: Obj, upstream: UpstreamSummary, opts: { user?
   let baseImages: PlannedBaseImage[] = [];
   if (provider['use'] === 'qemu') {
     const plan = upstreamIpPlan({
-      prefixIP: String(providerOptions['prefixIP'] ?? '192.168'),
+      prefixIP: typeof providerOptions['prefixIP'] === 'string' ? providerOptions['prefixIP'] : '192.168',
       middleIP: num(providerOptions['middleIP'], 100),
       middleIPBase: num(providerOptions['middleIPBase'], 90),
       controller: upstream.controller,
       cloudWorkers: specs.filter((n) => n.role === 'cloud').length,
       edges: tiers.edge.nodes,
       endpoints: tiers.endpoint.nodes,
-      baseImageRm: upstream.infraOnly ? undefined : upstream.resourceManager === 'mist' ? 'kubeedge' : (upstream.resourceManager ?? 'none'),
+      baseImageRm: upstream.infraOnly
+        ? undefined
+        : upstream.resourceManager === 'mist'
+          ? 'kubeedge'
+          : (upstream.resourceManager ?? 'none'),
       user: opts.user,
     });
     for (const a of plan.nodes) addresses.set(a.node, { vmName: a.vmName, ip: a.ip });
@@ -122,7 +143,7 @@ export function legacyPlan(config: Obj, upstream: UpstreamSummary, opts: { user?
 
   const network = obj(infra['network']);
   const emulation = network['emulation'] === true;
-  const preset = (network['preset'] === '5g' ? '5g' : '4g') as WirelessPreset;
+  const preset: WirelessPreset = network['preset'] === '5g' ? '5g' : '4g';
   const overrides: LinkOverrides = {};
   for (const [cls, values] of Object.entries(obj(network['links']))) {
     const o: Record<string, number> = {};
@@ -138,7 +159,8 @@ export function legacyPlan(config: Obj, upstream: UpstreamSummary, opts: { user?
   return {
     mode,
     provider: String(provider['use']),
-    resourceManager: config['resourceManager'] === undefined ? undefined : String(obj(config['resourceManager'])['use']),
+    resourceManager:
+      config['resourceManager'] === undefined ? undefined : String(obj(config['resourceManager'])['use']),
     application: config['application'] === undefined ? undefined : String(obj(config['application'])['use']),
     services: uses(config['services']),
     monitors: uses(config['monitors']),
@@ -171,7 +193,9 @@ export function formatLegacyPlan(plan: LegacyPlan): string {
         String(n.cores),
         String(n.memoryGiB),
         String(n.quota),
-        n.readSpeedMBps || n.writeSpeedMBps ? `${n.readSpeedMBps ?? 0}/${n.writeSpeedMBps ?? 0}` : 'unlimited',
+        n.readSpeedMBps || n.writeSpeedMBps
+          ? `${n.readSpeedMBps ?? 0}/${n.writeSpeedMBps ?? 0}`
+          : 'unlimited',
       ]),
     ),
   );
@@ -179,11 +203,20 @@ export function formatLegacyPlan(plan: LegacyPlan): string {
   if (!plan.emulation) {
     lines.push('network emulation: off');
   } else {
-    lines.push(`network emulation: preset ${plan.preset ?? '4g'} (egress, per destination tier; endpoint<->endpoint not shaped)`);
+    lines.push(
+      `network emulation: preset ${plan.preset ?? '4g'} (egress, per destination tier; endpoint<->endpoint not shaped)`,
+    );
     lines.push(
       table(
         ['from', 'to', 'delay (ms)', 'jitter (ms)', 'rate (Mbit/s)', 'loss (%)'],
-        plan.links.map((l) => [l.from, l.to, String(l.latencyMs), String(l.jitterMs), String(l.rateMbit), String(l.lossPct)]),
+        plan.links.map((l) => [
+          l.from,
+          l.to,
+          String(l.latencyMs),
+          String(l.jitterMs),
+          String(l.rateMbit),
+          String(l.lossPct),
+        ]),
       ),
     );
   }
@@ -196,6 +229,10 @@ export function formatLegacyPlan(plan: LegacyPlan): string {
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const fmt = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const fmt = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [fmt(header), ...rows.map(fmt)].join('\n');
 }

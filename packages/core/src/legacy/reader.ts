@@ -84,11 +84,18 @@ export class OptionReader {
     return lookup(this.doc, section, key.toLowerCase())?.rawKey ?? key;
   }
 
-  issue(section: string, key: string | undefined, message: string, hint?: string, inlineComment = false): void {
+  issue(
+    section: string,
+    key: string | undefined,
+    message: string,
+    hint?: string,
+    inlineComment = false,
+  ): void {
     this.issues.push({
       section,
       key: key === undefined ? undefined : this.nameOf(section, key),
-      line: key === undefined ? this.doc.sections.get(section)?.line : this.lineOf(section, key.toLowerCase()),
+      line:
+        key === undefined ? this.doc.sections.get(section)?.line : this.lineOf(section, key.toLowerCase()),
       message,
       hint,
       ...(inlineComment ? { inlineComment } : {}),
@@ -120,7 +127,12 @@ export class OptionReader {
     if (raw === undefined) {
       if (spec.mandatory) {
         const because = spec.mandatoryBecause ? ` (mandatory ${spec.mandatoryBecause})` : ' (mandatory)';
-        this.issue(section, key, `is missing${because}`, spec.hint ?? `Add "${key} = <${typeName}>" to [${section}].`);
+        this.issue(
+          section,
+          key,
+          `is missing${because}`,
+          spec.hint ?? `Add "${key} = <${typeName}>" to [${section}].`,
+        );
       }
       return spec.default;
     }

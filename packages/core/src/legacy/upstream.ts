@@ -44,7 +44,15 @@ export const NETWORK_KEYS: string[] = [
   ...Object.values(LINK_KEY_PREFIX).flatMap((p) => LINK_FIELDS.map((f) => `${p}_${f.suffix}`)),
 ];
 
-export const GCP_KEYS = ['gcp_cloud', 'gcp_edge', 'gcp_endpoint', 'gcp_region', 'gcp_zone', 'gcp_project', 'gcp_credentials'];
+export const GCP_KEYS = [
+  'gcp_cloud',
+  'gcp_edge',
+  'gcp_endpoint',
+  'gcp_region',
+  'gcp_zone',
+  'gcp_project',
+  'gcp_credentials',
+];
 export const AWS_KEYS = [
   'aws_cloud',
   'aws_edge',
@@ -61,7 +69,14 @@ export const KNOWN_KEYS: Record<string, string[]> = {
   infrastructure: [
     'provider',
     'infra_only',
-    ...TIER_NAMES.flatMap((t) => [`${t}_nodes`, `${t}_cores`, `${t}_memory`, `${t}_quota`, `${t}_read_speed`, `${t}_write_speed`]),
+    ...TIER_NAMES.flatMap((t) => [
+      `${t}_nodes`,
+      `${t}_cores`,
+      `${t}_memory`,
+      `${t}_quota`,
+      `${t}_read_speed`,
+      `${t}_write_speed`,
+    ]),
     'cpu_pin',
     'external_physical_machines',
     'netperf',

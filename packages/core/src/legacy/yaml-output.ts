@@ -4,7 +4,11 @@
 import { Document, isMap, isScalar, type Node } from 'yaml';
 import type { LegacyNote } from './convert.js';
 
-export function renderImportedYaml(config: Record<string, unknown>, notes: readonly LegacyNote[], source: string): string {
+export function renderImportedYaml(
+  config: Record<string, unknown>,
+  notes: readonly LegacyNote[],
+  source: string,
+): string {
   const doc = new Document(config);
   doc.commentBefore = ` Converted from upstream Continuum config ${source} by \`continuum config import\`.`;
   const unplaced: string[] = [];

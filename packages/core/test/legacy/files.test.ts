@@ -5,13 +5,22 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isContinuumError } from '@continuum/plugin-api';
-import { formatLegacyPlan, legacyPlan, loadLegacyConfig, loadLegacyConfigDetailed } from '../../src/legacy/index.js';
+import {
+  formatLegacyPlan,
+  legacyPlan,
+  loadLegacyConfig,
+  loadLegacyConfigDetailed,
+} from '../../src/legacy/index.js';
 import { configSchema } from '../../src/engine/config-schema.js';
 import { FIXTURES, fixtureFiles } from './helpers.js';
 
 type Expectation = 'accept' | { section: string; key: string; mentions?: string[] };
 
-const GCP_DETAILS = { section: 'infrastructure', key: 'gcp_project', mentions: ['gcp_region', 'gcp_zone', 'gcp_credentials'] };
+const GCP_DETAILS = {
+  section: 'infrastructure',
+  key: 'gcp_project',
+  mentions: ['gcp_region', 'gcp_zone', 'gcp_credentials'],
+};
 
 /** What upstream Continuum does with the file, and so what we must do. */
 const EXPECTED: Record<string, Expectation> = {
@@ -43,7 +52,11 @@ const EXPECTED: Record<string, Expectation> = {
   'qemu_kube_only.cfg': 'accept',
   // Documentation with inline comments; upstream says itself that it does not parse.
   'template.cfg': { section: 'infrastructure', key: 'provider', mentions: ['inline comment', 'line 11'] },
-  'tests/aws/01_infraonly-cloud.cfg': { section: 'infrastructure', key: 'provider', mentions: ['aws', '@continuum/provider-aws'] },
+  'tests/aws/01_infraonly-cloud.cfg': {
+    section: 'infrastructure',
+    key: 'provider',
+    mentions: ['aws', '@continuum/provider-aws'],
+  },
   'tests/gcp/01_infraonly-cloud.cfg': GCP_DETAILS,
   'tests/gcp/02_infraonly-edge.cfg': GCP_DETAILS,
   'tests/gcp/03_infraonly-endpoint.cfg': GCP_DETAILS,
@@ -83,7 +96,12 @@ describe('shipped upstream .cfg files', () => {
         expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
         const plan = legacyPlan(loaded.config, loaded.upstream, { user: 'user' });
         expect(plan.nodes.length).toBeGreaterThan(0);
-        expect({ config: loaded.config, warnings: loaded.warnings, notes: loaded.notes, plan }).toMatchSnapshot();
+        expect({
+          config: loaded.config,
+          warnings: loaded.warnings,
+          notes: loaded.notes,
+          plan,
+        }).toMatchSnapshot();
         expect(formatLegacyPlan(plan)).toMatchSnapshot();
       });
     } else if (expected !== undefined) {

@@ -57,8 +57,12 @@ describe('continuum config import (command)', () => {
       return true;
     });
     // oclif's ux writes through console.log / console.error.
-    vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void stdout.push(`${args.map(String).join(' ')}\n`));
-    vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void stderr.push(`${args.map(String).join(' ')}\n`));
+    vi.spyOn(console, 'log').mockImplementation(
+      (...args: unknown[]) => void stdout.push(`${args.map(String).join(' ')}\n`),
+    );
+    vi.spyOn(console, 'error').mockImplementation(
+      (...args: unknown[]) => void stderr.push(`${args.map(String).join(' ')}\n`),
+    );
   });
   afterEach(() => {
     vi.restoreAllMocks();
@@ -71,7 +75,9 @@ describe('continuum config import (command)', () => {
     const written = readFileSync(out, 'utf8');
     expect(parse(written)).toEqual((await loadLegacyConfig(join(FIXTURES, 'bench_cloud.cfg'))).config);
     expect(stderr.join('')).toContain('warning: delete is not set');
-    await expect(ConfigImport.run([join(FIXTURES, 'bench_cloud.cfg'), '-o', out], CORE_ROOT)).rejects.toThrow();
+    await expect(
+      ConfigImport.run([join(FIXTURES, 'bench_cloud.cfg'), '-o', out], CORE_ROOT),
+    ).rejects.toThrow();
     expect(stderr.join('')).toContain('already exists');
     await ConfigImport.run([join(FIXTURES, 'bench_cloud.cfg'), '-o', out, '--force'], CORE_ROOT);
   });
@@ -87,7 +93,10 @@ describe('continuum config import (command)', () => {
   });
 
   it('returns one JSON document with --json', async () => {
-    const result = (await ConfigImport.run([join(FIXTURES, 'qemu_kube_only.cfg'), '--json'], CORE_ROOT)) as Record<string, unknown>;
+    const result = (await ConfigImport.run(
+      [join(FIXTURES, 'qemu_kube_only.cfg'), '--json'],
+      CORE_ROOT,
+    )) as Record<string, unknown>;
     expect(Object.keys(result)).toEqual(['config', 'warnings', 'notes', 'plan']);
     expect(JSON.parse(stdout.join(''))).toEqual(JSON.parse(JSON.stringify(result)));
   });

@@ -13,9 +13,60 @@ import { configSchema } from '../../src/engine/config-schema.js';
 import { FIXTURES, fixtureFiles, prng } from './helpers.js';
 
 const ITERATIONS = 3000;
-const NASTY_VALUES = ['', '-1', '0', '1', '2.5', '1e999', 'NaN', 'inf', '-0', '99999999999999999999', 'True', 'no', '"quoted"', '%', '%(missing)s', '%(provider)s', '[x]', '= =', ': :', '   ', '4g', '5g', 'kubernetes', 'mist', 'none', 'gcp', 'aws', 'baremetal', 'image_classification', 'empty', 'openfaas', '0.05', '1.000001', '254', '255', '192.168', '1_000', '\u00e9\u00e8', '\\', '#', ';x'];
+const NASTY_VALUES = [
+  '',
+  '-1',
+  '0',
+  '1',
+  '2.5',
+  '1e999',
+  'NaN',
+  'inf',
+  '-0',
+  '99999999999999999999',
+  'True',
+  'no',
+  '"quoted"',
+  '%',
+  '%(missing)s',
+  '%(provider)s',
+  '[x]',
+  '= =',
+  ': :',
+  '   ',
+  '4g',
+  '5g',
+  'kubernetes',
+  'mist',
+  'none',
+  'gcp',
+  'aws',
+  'baremetal',
+  'image_classification',
+  'empty',
+  'openfaas',
+  '0.05',
+  '1.000001',
+  '254',
+  '255',
+  '192.168',
+  '1_000',
+  '\u00e9\u00e8',
+  '\\',
+  '#',
+  ';x',
+];
 const ALL_KEYS = Object.values(KNOWN_KEYS).flat();
-const SECTIONS = ['[infrastructure]', '[benchmark]', '[execution_model]', '[DEFAULT]', '[Infrastructure]', '[]', '[', 'x]'];
+const SECTIONS = [
+  '[infrastructure]',
+  '[benchmark]',
+  '[execution_model]',
+  '[DEFAULT]',
+  '[Infrastructure]',
+  '[]',
+  '[',
+  'x]',
+];
 
 function mutate(text: string, rand: () => number): string {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
@@ -85,12 +136,15 @@ describe('property: mutated upstream files never crash the loader', () => {
         const loaded = convertLegacyText(mutated, file);
         const parsed = configSchema.safeParse(loaded.config);
         if (!parsed.success) {
-          throw new Error(`seed ${seed}: accepted config fails the core schema: ${JSON.stringify(parsed.error.issues)}\n---\n${mutated}`);
+          throw new Error(
+            `seed ${seed}: accepted config fails the core schema: ${JSON.stringify(parsed.error.issues)}\n---\n${mutated}`,
+          );
         }
         formatLegacyPlan(legacyPlan(loaded.config, loaded.upstream));
         accepted++;
       } catch (err) {
-        if (!isContinuumError(err)) throw new Error(`seed ${seed}: ${String(err)}\n---\n${mutated}`, { cause: err });
+        if (!isContinuumError(err))
+          throw new Error(`seed ${seed}: ${String(err)}\n---\n${mutated}`, { cause: err });
         expect(err.code, `seed ${seed}`).toBe('LEGACY_CONFIG');
         expect(err.message, `seed ${seed}`).toContain(file);
         rejected++;

@@ -32,8 +32,16 @@ export default class ConfigImport extends BaseCommand<typeof ConfigImport> {
 
   static override flags = {
     output: Flags.string({ char: 'o', description: 'Write the YAML to this file instead of stdout.' }),
-    force: Flags.boolean({ char: 'f', description: 'Overwrite the output file if it exists.', default: false }),
-    plan: Flags.boolean({ description: "Print upstream's topology plan (VM names, IPs, limits, links) instead of the YAML on stdout.", default: false }),
+    force: Flags.boolean({
+      char: 'f',
+      description: 'Overwrite the output file if it exists.',
+      default: false,
+    }),
+    plan: Flags.boolean({
+      description:
+        "Print upstream's topology plan (VM names, IPs, limits, links) instead of the YAML on stdout.",
+      default: false,
+    }),
   };
 
   async run(): Promise<Record<string, unknown>> {
@@ -46,7 +54,12 @@ export default class ConfigImport extends BaseCommand<typeof ConfigImport> {
 
     const yaml = renderImportedYaml(loaded.config, loaded.notes, basename(file));
     const plan = legacyPlan(loaded.config, loaded.upstream, { user: safeUser() });
-    const result: Record<string, unknown> = { config: loaded.config, warnings: loaded.warnings, notes: loaded.notes, plan };
+    const result: Record<string, unknown> = {
+      config: loaded.config,
+      warnings: loaded.warnings,
+      notes: loaded.notes,
+      plan,
+    };
     if (this.flags.output !== undefined) {
       await this.writeOutput(this.flags.output, yaml);
       result['output'] = this.flags.output;
@@ -63,8 +76,13 @@ export default class ConfigImport extends BaseCommand<typeof ConfigImport> {
       await writeFile(path, text, { encoding: 'utf8', flag: this.flags.force ? 'w' : 'wx' });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') throw new ContinuumError('OUTPUT_EXISTS', `${path} already exists.`, { hint: 'Pass --force to overwrite it, or choose another -o path.' });
-      throw new ContinuumError('OUTPUT_WRITE', `Cannot write ${path}: ${code ?? (err as Error).message}.`, { hint: 'Check the directory exists and is writable.' });
+      if (code === 'EEXIST')
+        throw new ContinuumError('OUTPUT_EXISTS', `${path} already exists.`, {
+          hint: 'Pass --force to overwrite it, or choose another -o path.',
+        });
+      throw new ContinuumError('OUTPUT_WRITE', `Cannot write ${path}: ${code ?? (err as Error).message}.`, {
+        hint: 'Check the directory exists and is writable.',
+      });
     }
   }
 }
