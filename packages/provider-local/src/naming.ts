@@ -1,6 +1,7 @@
 /**
  * Names of every kernel object a run creates. All embed the run tag so that teardown and
- * `continuum clean` find exactly one run's objects. Interface names must stay <= 15 characters:
+ * `continuum clean` find exactly one run's objects. Only the netem probe's scratch pair lives in
+ * the host namespace; everything else is inside the run's namespaces. Interface names must stay <= 15 characters:
  * "ct" + tag (<= 6) + kind letter + index (<= 5 digits) = at most 14.
  */
 export const IFNAME_MAX = 15;
@@ -8,12 +9,15 @@ export const IFNAME_MAX = 15;
 export interface RunNames {
   tag: string;
   bridge: string;
-  /** Host end of the veth pair of node #i (veth / netem backends). */
+  /** Hub-side end of the veth pair of node #i (veth / netem backends). */
   hostVeth(i: number): string;
-  /** Relay TAP that ends up inside node #i's namespace (renamed eth0). */
-  nodeTap(i: number): string;
-  /** Relay TAP on the bridge side for node #i. */
+  /** Relay TAP on the bridge side for node #i (the node side is eth0 in its namespace). */
   bridgeTap(i: number): string;
+  /**
+   * The run's hub namespace: holds the bridge and every bridge-side port, so the host's own
+   * network is untouched and deleting one namespace removes all ports in one kernel batch.
+   */
+  hub: string;
   /** Scratch veth pair for the netem probe. */
   scratch: [string, string];
   namespace(nodeName: string): string;
@@ -33,7 +37,7 @@ export function runNames(tag: string): RunNames {
     tag,
     bridge: `ct${tag}br`,
     hostVeth: (i) => iface('v', i),
-    nodeTap: (i) => iface('t', i),
+    hub: `ct-${tag}-hub`,
     bridgeTap: (i) => iface('b', i),
     scratch: [`ct${tag}s0`, `ct${tag}s1`],
     namespace: (nodeName) => `ct-${tag}-${nodeName}`,
@@ -44,7 +48,7 @@ export function runNames(tag: string): RunNames {
 
 /** Does an interface name belong to this run's naming scheme? (Used by the sweep in teardown.) */
 export function isRunInterface(tag: string, name: string): boolean {
-  return new RegExp(`^ct${tag}(br|[vtbs]\\d+)$`).test(name);
+  return new RegExp(`^ct${tag}(br|[vbs]\\d+)$`).test(name);
 }
 
 export function isRunNamespace(tag: string, name: string): boolean {

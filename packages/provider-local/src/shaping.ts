@@ -84,16 +84,23 @@ export function relayRules(subnet: string, from: Tier, links: readonly LinkSpec[
 }
 
 export interface RelayPair {
-  nodeTap: string;
+  /** Bind-mount path of the node's namespace, e.g. /run/netns/ct-ab12-edge0. */
+  namespacePath: string;
+  /** Node address with prefix, e.g. 10.140.16.2/16. */
+  address: string;
   bridgeTap: string;
   rules: RelayRule[];
 }
 
-/** The relay's config file (see native/continuum-relay.c). */
-export function relayConfig(pairs: readonly RelayPair[], seed: number): string {
-  const lines = [`seed ${seed}`];
+/**
+ * The relay's config file (see native/continuum-relay.c). TSO offload is on unless the node has a
+ * lossy link: loss must hit single packets, not 64 KiB segments.
+ */
+export function relayConfig(hub: { namespacePath: string; bridge: string }, pairs: readonly RelayPair[], seed: number): string {
+  const lines = [`seed ${seed}`, `hub ${hub.namespacePath} ${hub.bridge}`];
   for (const p of pairs) {
-    lines.push(`pair ${p.nodeTap} ${p.bridgeTap}`);
+    const offload = p.rules.some((r) => r.lossPpm > 0) ? 0 : 1;
+    lines.push(`pair ${p.namespacePath} ${p.address} ${p.bridgeTap} ${offload}`);
     for (const r of p.rules) lines.push(`rule ${r.cidr} ${r.delayUs} ${r.jitterUs} ${r.lossPpm}`);
   }
   return `${lines.join('\n')}\n`;

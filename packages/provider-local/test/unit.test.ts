@@ -29,6 +29,7 @@ describe('naming', () => {
     expect(n.hostVeth(99999).length).toBeLessThanOrEqual(15);
     expect(n.namespace('cloud_controller')).toBe('ct-k3x9ab-cloud_controller');
     expect(n.cgroupNode('edge0')).toBe('continuum-k3x9ab/edge0');
+    expect(n.hub).toBe('ct-k3x9ab-hub');
     expect(() => n.bridgeTap(1234567)).toThrow(/exceeds 15/);
     expect(() => runNames('BAD TAG')).toThrow();
   });
@@ -124,8 +125,14 @@ describe('relay config', () => {
     const rules = relayRules('10.140.0.0/16', 'cloud', links);
     // cloud->cloud has no delay: forwarded at once, so no rule.
     expect(rules).toEqual([{ cidr: '10.140.32.0/19', delayUs: 45000, jitterUs: 5000, lossPpm: 5000 }]);
-    const text = relayConfig([{ nodeTap: 'ctab12t0', bridgeTap: 'ctab12b0', rules }], 7);
-    expect(text).toBe('seed 7\npair ctab12t0 ctab12b0\nrule 10.140.32.0/19 45000 5000 5000\n');
+    const hub = { namespacePath: '/run/netns/ct-ab12-hub', bridge: 'ctab12br' };
+    const pair = { namespacePath: '/run/netns/ct-ab12-cloud0', address: '10.140.0.2/16', bridgeTap: 'ctab12b0' };
+    // A lossy node gets no TSO (offload 0) so loss hits single packets.
+    expect(relayConfig(hub, [{ ...pair, rules }], 7)).toBe(
+      'seed 7\nhub /run/netns/ct-ab12-hub ctab12br\npair /run/netns/ct-ab12-cloud0 10.140.0.2/16 ctab12b0 0\nrule 10.140.32.0/19 45000 5000 5000\n',
+    );
+    const lossless = relayRules('10.140.0.0/16', 'cloud', resolveLinks('4g', {}, ['cloud', 'endpoint']));
+    expect(relayConfig(hub, [{ ...pair, rules: lossless }], 7)).toContain('ctab12b0 1\n');
   });
 });
 
