@@ -118,7 +118,7 @@ async function waitUntilReady(
     } catch (error) {
       lastError = (error as Error).message;
     }
-    await sleep(50);
+    await sleep(20);
   }
   throw new ContinuumError(
     'MQTT_BROKER_NOT_READY',
@@ -208,6 +208,8 @@ export async function installBrokers(ctx: Context<unknown, MqttState>): Promise<
   }
   const ports = assignPorts(targets, options.port);
   const writer = stateWriter(ctx.state);
+  // Load the MQTT client up front so the readiness time measures the broker, not our module loading.
+  await import('mqtt');
   ctx.log.progress(`starting ${targets.length} MQTT broker(s)`);
   const results = await Promise.allSettled(
     targets.map((node) => startBroker(ctx, node, options, ports.get(node.name) ?? options.port, writer)),
