@@ -41,6 +41,7 @@ type Scope = { kind: 'zone' } | { kind: 'region' } | { kind: 'global' };
 /* The subset of the generated clients this module uses, typed loosely: the generated overloads do
    not compose with generic helpers. */
 type AnyCall = (request: object, options?: object) => Promise<unknown[]>;
+type ClientLike = Record<string, AnyCall> & { close(): Promise<void> };
 interface Clients {
   instances: Record<string, AnyCall> & { close(): Promise<void> };
   networks: Record<string, AnyCall> & { close(): Promise<void> };
@@ -88,6 +89,7 @@ export class ComputeApi {
   readonly region: string;
   private clients: Clients | undefined;
   private loading: Promise<Clients> | undefined;
+  private made: Map<keyof Clients, ClientLike> | undefined;
 
   constructor(private readonly options: ComputeApiOptions) {
     this.project = options.project;
@@ -98,37 +100,55 @@ export class ComputeApi {
   private async load(): Promise<Clients> {
     if (this.clients !== undefined) return this.clients;
     this.loading ??= (async () => {
-      const compute = await import('@google-cloud/compute');
+      // Only the v1 clients: the package index also loads v1beta/v1small and a 30 MB protos.js (seconds).
+      const compute = (await import('@google-cloud/compute/build/src/v1/index.js')) as unknown as Record<string, new (o: unknown) => unknown>;
       const opts = clientOptions(this.options);
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      const make = (C: new (o: any) => unknown): Record<string, AnyCall> & { close(): Promise<void> } =>
-        new C({ ...opts }) as Record<string, AnyCall> & { close(): Promise<void> };
-      this.clients = {
-        instances: make(compute.InstancesClient),
-        networks: make(compute.NetworksClient),
-        subnetworks: make(compute.SubnetworksClient),
-        firewalls: make(compute.FirewallsClient),
-        disks: make(compute.DisksClient),
-        zoneOperations: make(compute.ZoneOperationsClient),
-        regionOperations: make(compute.RegionOperationsClient),
-        globalOperations: make(compute.GlobalOperationsClient),
-        projects: make(compute.ProjectsClient),
-        regions: make(compute.RegionsClient),
-        zones: make(compute.ZonesClient),
-        machineTypes: make(compute.MachineTypesClient),
-        images: make(compute.ImagesClient),
+      // Each generated client parses the large Compute proto on construction: build them on first use.
+      const made = new Map<keyof Clients, ClientLike>();
+      const names: Record<keyof Clients, string> = {
+        instances: 'InstancesClient',
+        networks: 'NetworksClient',
+        subnetworks: 'SubnetworksClient',
+        firewalls: 'FirewallsClient',
+        disks: 'DisksClient',
+        zoneOperations: 'ZoneOperationsClient',
+        regionOperations: 'RegionOperationsClient',
+        globalOperations: 'GlobalOperationsClient',
+        projects: 'ProjectsClient',
+        regions: 'RegionsClient',
+        zones: 'ZonesClient',
+        machineTypes: 'MachineTypesClient',
+        images: 'ImagesClient',
       };
-      return this.clients;
+      const clients = {} as Clients;
+      for (const key of Object.keys(names) as (keyof Clients)[]) {
+        Object.defineProperty(clients, key, {
+          enumerable: true,
+          get: () => {
+            let client = made.get(key);
+            if (client === undefined) {
+              const C = compute[names[key]] as new (o: unknown) => unknown;
+              client = new C({ ...opts }) as ClientLike;
+              made.set(key, client);
+            }
+            return client;
+          },
+        });
+      }
+      this.made = made;
+      this.clients = clients;
+      return clients;
     })();
     return this.loading;
   }
 
   async close(): Promise<void> {
-    const clients = this.clients;
+    const made = this.made;
     this.clients = undefined;
     this.loading = undefined;
-    if (clients === undefined) return;
-    await Promise.allSettled(Object.values(clients).map((c: { close(): Promise<void> }) => c.close()));
+    this.made = undefined;
+    if (made === undefined) return;
+    await Promise.allSettled([...made.values()].map((c) => c.close()));
   }
 
   /** One API call: retried on rate limits / 5xx, each attempt bounded. */
@@ -190,14 +210,14 @@ export class ComputeApi {
     });
   }
 
-  private async listAll<T>(what: string, method: (c: Clients) => AnyCall, request: Record<string, unknown>): Promise<T[]> {
+  private async listAll<T>(what: string, method: (c: Clients, request: object, options: object) => Promise<unknown[]>, request: Record<string, unknown>): Promise<T[]> {
     const items: T[] = [];
     let pageToken: string | undefined;
     for (let page = 0; page < 10_000; page++) {
       const req = { ...request, maxResults: 500, ...(pageToken !== undefined ? { pageToken } : {}) };
       const clients = await this.load();
       const response = await withRetry(
-        () => withTimeout(method(clients)(req, { autoPaginate: false }), 60_000, what, this.options.signal),
+        () => withTimeout(method(clients, req, { autoPaginate: false }), 60_000, what, this.options.signal),
         {
           ...(this.options.signal !== undefined ? { signal: this.options.signal } : {}),
           ...(this.options.retryBaseDelayMs !== undefined ? { baseDelayMs: this.options.retryBaseDelayMs } : {}),
@@ -233,19 +253,19 @@ export class ComputeApi {
   }
 
   listInstances(filter?: string): Promise<Instance[]> {
-    return this.listAll('list instances', (c) => c.instances['list']!, { project: this.project, zone: this.zone, ...(filter ? { filter } : {}) });
+    return this.listAll('list instances', (c, r, o) => c.instances['list']!(r, o), { project: this.project, zone: this.zone, ...(filter ? { filter } : {}) });
   }
   listDisks(filter?: string): Promise<Disk[]> {
-    return this.listAll('list disks', (c) => c.disks['list']!, { project: this.project, zone: this.zone, ...(filter ? { filter } : {}) });
+    return this.listAll('list disks', (c, r, o) => c.disks['list']!(r, o), { project: this.project, zone: this.zone, ...(filter ? { filter } : {}) });
   }
   listFirewalls(filter?: string): Promise<Firewall[]> {
-    return this.listAll('list firewalls', (c) => c.firewalls['list']!, { project: this.project, ...(filter ? { filter } : {}) });
+    return this.listAll('list firewalls', (c, r, o) => c.firewalls['list']!(r, o), { project: this.project, ...(filter ? { filter } : {}) });
   }
   listSubnetworks(filter?: string): Promise<Subnetwork[]> {
-    return this.listAll('list subnetworks', (c) => c.subnetworks['list']!, { project: this.project, region: this.region, ...(filter ? { filter } : {}) });
+    return this.listAll('list subnetworks', (c, r, o) => c.subnetworks['list']!(r, o), { project: this.project, region: this.region, ...(filter ? { filter } : {}) });
   }
   listNetworks(filter?: string): Promise<Network[]> {
-    return this.listAll('list networks', (c) => c.networks['list']!, { project: this.project, ...(filter ? { filter } : {}) });
+    return this.listAll('list networks', (c, r, o) => c.networks['list']!(r, o), { project: this.project, ...(filter ? { filter } : {}) });
   }
 
   // --- mutations (each waits for its operation) ------------------------------------------------

@@ -214,6 +214,12 @@ export function toContinuumError(error: unknown, doing: string, where: { project
         cause: error,
         details,
       });
+    case 'in-use':
+      return new ContinuumError('GCP_RESOURCE_IN_USE', base, {
+        hint: 'Something still uses it (a VM or rule not created by this run?). Delete that first, then run `continuum clean --provider gcp` again.',
+        cause: error,
+        details,
+      });
     case 'not-found':
       return new ContinuumError('GCP_NOT_FOUND', base, {
         hint: 'Check options.project, options.zone, options.machineTypes and options.image.',
