@@ -55,6 +55,8 @@ export interface UpstreamSummary {
   infraOnly: boolean;
   /** Whether upstream would create a `cloud_controller` VM. */
   controller: boolean;
+  /** Upstream's address plan inputs (QEMU). */
+  ip: { prefixIP: string; middleIP: number; middleIPBase: number };
 }
 
 type Tier = (typeof TIER_NAMES)[number];
@@ -251,11 +253,42 @@ export function convertLegacy(
     providerUse = 'qemu';
     providerOptions['prefixIP'] = prefixIP;
     providerOptions['middleIP'] = middleIP;
-    providerOptions['middleIPBase'] = middleIPBase;
     providerOptions['cpuPin'] = cpuPin;
-    if (basePath !== undefined)
-      providerOptions['basePath'] = basePath.length > 1 ? basePath.replace(/\/+$/, '') : basePath;
-    if (externals.length > 0) providerOptions['externalPhysicalMachines'] = externals;
+    // Keys of upstream's image pipeline: the qemu provider builds its base image once
+    // (`continuum images build`) instead of per-run base VMs under <base_path>/.continuum.
+    if (r.isSet(INF, 'middleIP_base')) {
+      notes.push({
+        path: 'provider.options.middleIP',
+        note: `middleIP_base = ${middleIPBase} has no equivalent: there are no base-image VMs (the image is built once by \`continuum images build\`)`,
+      });
+    }
+    if (basePath !== undefined) {
+      notes.push({
+        path: 'provider',
+        note: `base_path = ${basePath} has no equivalent: the qemu provider keeps images in its own cache and run files in the run directory (--run-dir)`,
+      });
+    }
+    if (externals.length > 0) {
+      const hosts = externals.map((target) => {
+        if (!/^([^@\s/]+@)?[^@\s/:]+$/.test(target)) {
+          r.issue(
+            INF,
+            'external_physical_machines',
+            `entry "${target}" is not user@host`,
+            'List the extra machines as user@host, comma-separated.',
+          );
+        }
+        const host = target.includes('@') ? target.slice(target.indexOf('@') + 1) : target;
+        // Upstream required a shared L2 bridge br0 on every host; keep that arrangement.
+        return { uri: `qemu+ssh://${target}/system`, address: host, existingBridge: 'br0' };
+      });
+      providerOptions['externalHosts'] = hosts;
+      providerOptions['existingBridge'] = 'br0';
+      warnings.push(
+        `external_physical_machines = ${externals.join(', ')}: VMs are spread over these hosts through libvirt over ssh (qemu+ssh://<user@host>/system), ` +
+          'all attached to an existing bridge br0 on every host, as upstream required (docs/NETWORK.md); the bridge is not created or modified.',
+      );
+    }
   } else if (provider === 'gcp') {
     providerUse = 'gcp';
     const gcpHint =
@@ -651,6 +684,7 @@ export function convertLegacy(
         mode,
         infraOnly,
         controller,
+        ip: { prefixIP, middleIP, middleIPBase },
       },
     },
   };

@@ -104,9 +104,9 @@ export function legacyPlan(
   let baseImages: PlannedBaseImage[] = [];
   if (provider['use'] === 'qemu') {
     const plan = upstreamIpPlan({
-      prefixIP: typeof providerOptions['prefixIP'] === 'string' ? providerOptions['prefixIP'] : '192.168',
-      middleIP: num(providerOptions['middleIP'], 100),
-      middleIPBase: num(providerOptions['middleIPBase'], 90),
+      prefixIP: upstream.ip.prefixIP,
+      middleIP: upstream.ip.middleIP,
+      middleIPBase: upstream.ip.middleIPBase,
       controller: upstream.controller,
       cloudWorkers: specs.filter((n) => n.role === 'cloud').length,
       edges: tiers.edge.nodes,

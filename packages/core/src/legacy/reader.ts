@@ -71,12 +71,12 @@ export class OptionReader {
 
   /** Whether the key is present with a non-empty value. */
   isSet(section: string, key: string): boolean {
-    const e = lookup(this.doc, section, key);
+    const e = lookup(this.doc, section, key.toLowerCase());
     return e !== undefined && e.value !== '';
   }
 
   lineOf(section: string, key: string): number | undefined {
-    return lookup(this.doc, section, key)?.line;
+    return lookup(this.doc, section, key.toLowerCase())?.line;
   }
 
   /** The name of the key as the user wrote it (case preserved), for messages. */

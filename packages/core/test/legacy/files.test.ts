@@ -13,6 +13,33 @@ import {
 } from '../../src/legacy/index.js';
 import { configSchema } from '../../src/engine/config-schema.js';
 import { FIXTURES, fixtureFiles } from './helpers.js';
+// The importer's output must also satisfy the option schemas of the plugins it selects (those that
+// exist in this monorepo), or `continuum validate file.cfg` would fail after a clean import.
+import { qemuOptionsSchema } from '../../../provider-qemu/src/config.js';
+import { localOptionsSchema } from '../../../provider-local/src/options.js';
+import { gcpOptionsSchema } from '../../../provider-gcp/src/options.js';
+import { optionsSchema as imageClassificationOptions } from '../../../app-image-classification/src/options.js';
+
+const PLUGIN_SCHEMAS: Record<string, { safeParse(v: unknown): { success: boolean; error?: unknown } }> = {
+  'provider/qemu': qemuOptionsSchema,
+  'provider/local': localOptionsSchema,
+  'provider/gcp': gcpOptionsSchema,
+  'application/image-classification': imageClassificationOptions,
+};
+
+/** Check each selected capability's options against its plugin's schema, where we know the plugin. */
+function expectPluginOptionsValid(config: Record<string, unknown>, label: string): number {
+  let checked = 0;
+  for (const kind of ['provider', 'application'] as const) {
+    const sel = config[kind] as { use: string; options?: unknown } | undefined;
+    const schema = sel && PLUGIN_SCHEMAS[`${kind}/${sel.use}`];
+    if (!sel || !schema) continue;
+    const parsed = schema.safeParse(sel.options ?? {});
+    expect(parsed.success, `${label}: ${kind} ${sel.use}: ${JSON.stringify(parsed.error)}`).toBe(true);
+    checked++;
+  }
+  return checked;
+}
 
 type Expectation = 'accept' | { section: string; key: string; mentions?: string[] };
 
@@ -94,6 +121,7 @@ describe('shipped upstream .cfg files', () => {
         // The core validates the result with its own schema next; it must pass.
         const parsed = configSchema.safeParse(loaded.config);
         expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
+        expect(expectPluginOptionsValid(loaded.config, file)).toBeGreaterThan(0);
         const plan = legacyPlan(loaded.config, loaded.upstream, { user: 'user' });
         expect(plan.nodes.length).toBeGreaterThan(0);
         expect({
@@ -123,4 +151,25 @@ describe('shipped upstream .cfg files', () => {
       });
     }
   }
+
+  it('accepts the GCP files once the account fields are filled in, with valid gcp options', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { convertLegacyText } = await import('../../src/legacy/index.js');
+    const gcpFiles = files.filter((f) => f.includes('gcp') || f === 'bench_cloud_terraform.cfg');
+    expect(gcpFiles.length).toBeGreaterThan(10);
+    for (const f of gcpFiles) {
+      const text = (await readFile(join(FIXTURES, f), 'utf8'))
+        .replace(/^gcp_region =.*$/m, 'gcp_region = "europe-west4"')
+        .replace(/^gcp_zone =.*$/m, 'gcp_zone = "europe-west4-a"')
+        .replace(/^gcp_project =.*$/m, 'gcp_project = "continuum-123456"')
+        .replace(/^gcp_credentials =.*$/m, 'gcp_credentials = "~/.ssh/continuum-123456.json"');
+      const loaded = convertLegacyText(text, f);
+      expect(configSchema.safeParse(loaded.config).success, f).toBe(true);
+      expect(expectPluginOptionsValid(loaded.config, f)).toBeGreaterThan(0);
+      expect(loaded.config['provider']).toMatchObject({
+        use: 'gcp',
+        options: { project: 'continuum-123456', zone: 'europe-west4-a' },
+      });
+    }
+  });
 });

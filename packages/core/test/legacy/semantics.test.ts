@@ -120,7 +120,9 @@ describe('INI dialect (configparser)', () => {
 
   it('interpolates %(key)s and %% like BasicInterpolation, and rejects a lone %', () => {
     const r = load(`${CLOUD}base_path = /data/%(provider)s/100%%\n${KUBE_BENCH}`);
-    expect(obj(r.config['provider'])['options']['basePath']).toBe('/data/qemu/100%');
+    expect(r.notes.find((n) => n.note.startsWith('base_path'))?.note).toContain(
+      'base_path = /data/qemu/100% has no equivalent',
+    );
     expect(rejection(`${CLOUD}base_path = /data/100%\n${KUBE_BENCH}`).hint).toContain('%%');
   });
 });
@@ -133,7 +135,6 @@ describe('defaults, mandatory keys and mode', () => {
     expect(obj(r.config['provider'])['options']).toEqual({
       prefixIP: '192.168',
       middleIP: 100,
-      middleIPBase: 90,
       cpuPin: false,
     });
     // worker defaults: cloud_cores - 0.5 and cloud_memory - 0.5; endpoint defaults: endpoint cores / memory
@@ -313,18 +314,31 @@ describe('providers', () => {
     ).toContain('needs exactly 1 cloud node');
   });
 
-  it('keeps base_path, prefixIP, middleIP, middleIP_base and checks them', () => {
+  it('keeps prefixIP and middleIP, notes base_path and middleIP_base, maps external machines onto br0', () => {
     const r = load(
       `${CLOUD}base_path = ~/vms/\nprefixIP = 10.1\nmiddleIP = 5\nmiddleIP_base = 6\nexternal_physical_machines = a@h1, b@h2,\n${KUBE_BENCH}`,
     );
     expect(obj(r.config['provider'])['options']).toEqual({
       prefixIP: '10.1',
       middleIP: 5,
-      middleIPBase: 6,
       cpuPin: false,
-      basePath: '~/vms',
-      externalPhysicalMachines: ['a@h1', 'b@h2'],
+      existingBridge: 'br0',
+      externalHosts: [
+        { uri: 'qemu+ssh://a@h1/system', address: 'h1', existingBridge: 'br0' },
+        { uri: 'qemu+ssh://b@h2/system', address: 'h2', existingBridge: 'br0' },
+      ],
     });
+    expect(r.warnings.join('\n')).toContain('existing bridge br0');
+    const noted = r.notes.map((n) => n.note).join('\n');
+    expect(noted).toContain('middleIP_base = 6 has no equivalent');
+    expect(noted).toContain('base_path = ~/vms/ has no equivalent');
+    // The upstream address plan still uses them.
+    const plan = legacyPlan(r.config, r.upstream);
+    expect(plan.nodes[0]?.ip).toBe('10.1.5.2');
+    expect(plan.baseImages[0]?.ip).toBe('10.1.6.2');
+    expect(rejection(`${CLOUD}external_physical_machines = a@b@c\n${KUBE_BENCH}`).message).toContain(
+      'is not user@host',
+    );
     expect(rejection(`${CLOUD}middleIP = 90\n${KUBE_BENCH}`).message).toContain('must differ from middleIP');
     expect(rejection(`${CLOUD}prefixIP = 192.168.1\n${KUBE_BENCH}`).message).toContain('prefixIP');
     expect(rejection(`${CLOUD}middleIP = 255\n${KUBE_BENCH}`).message).toContain('between 1 and 254');
