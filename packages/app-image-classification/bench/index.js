@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global process, console, performance, setTimeout */
 // Benchmark of the image-classification app (run after a build: node bench/index.js).
 //  1. Raw onnxruntime throughput on N cores (one single-threaded session per worker thread):
 //     inference only, and decode+resize+inference (the same work a worker does per image).
@@ -29,12 +30,21 @@ const threads = Number(arg('threads', availableParallelism()));
 const seconds = Number(arg('seconds', 5));
 const modelName = arg('model', 'mobilenet-v2');
 const imagesDir = join(pkg, 'assets/images');
-const images = readdirSync(imagesDir).filter((f) => f.endsWith('.jpg')).sort().map((f) => readFileSync(join(imagesDir, f)));
+const images = readdirSync(imagesDir)
+  .filter((f) => f.endsWith('.jpg'))
+  .sort()
+  .map((f) => readFileSync(join(imagesDir, f)));
 const f1 = (x) => (x === null || x === undefined ? 'n/a' : x.toFixed(1));
 
 const model = ensureBuiltinModel(modelName);
-console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} (other work on the machine skews these figures)`);
-console.log(`model ${modelName} (${model.converted ? `converted in ${model.convertMs.toFixed(0)} ms` : 'cached'}), ${threads} thread(s), ${seconds} s per measurement`);
+console.log(
+  `load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')} (other work on the machine skews these figures)`,
+);
+console.log(
+  `model ${modelName} (${model.converted ? `converted in ${model.convertMs.toFixed(0)} ms` : 'cached'}), ${threads} thread(s), ${seconds} s per measurement`,
+);
 
 /** Keeps every thread busy for `seconds` and returns completed jobs per second. */
 async function saturate(pool, job) {
@@ -70,7 +80,10 @@ const port = await new Promise((resolve) => {
     s.close(() => resolve(p));
   });
 });
-writeFileSync(join(dir, 'mosquitto.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+writeFileSync(
+  join(dir, 'mosquitto.conf'),
+  `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`,
+);
 let broker;
 try {
   broker = spawn('mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
@@ -79,13 +92,18 @@ try {
     setTimeout(resolve, 300);
   });
 } catch (error) {
-  console.log(`mosquitto is not available (${error.message}); skipping the MQTT figures (apt-get install mosquitto)`);
+  console.log(
+    `mosquitto is not available (${error.message}); skipping the MQTT figures (apt-get install mosquitto)`,
+  );
   process.exit(0);
 }
 const url = `mqtt://127.0.0.1:${port}`;
 
 function component(entry, env) {
-  const child = spawn(process.execPath, [join(pkg, 'dist', entry)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(pkg, 'dist', entry)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const records = [];
   createInterface({ input: child.stdout }).on('line', (l) => {
     if (l.startsWith('{')) records.push(JSON.parse(l));
@@ -138,10 +156,18 @@ try {
   const rawClassifyAfter = await saturate(pool, (i) => pool.classify(images[i % images.length]));
   await pool.close();
   const rawClassify = (rawClassifyBefore + rawClassifyAfter) / 2;
-  console.log(`raw decode+resize+inference, again:         ${f1(rawClassifyAfter)} images/s (reference = mean ${f1(rawClassify)})`);
-  console.log(`worker through MQTT (offered ${offered}/s):     ${f1(workerRate)} images/s (${processed.length} images)`);
-  console.log(`  ratio to raw decode+resize+inference:     ${f1((100 * workerRate) / rawClassify)} %  (goal >= 90 %)`);
-  console.log(`  ratio to raw inference only:              ${f1((100 * workerRate) / rawInfer)} %  (decoding JPEGs costs the rest)`);
+  console.log(
+    `raw decode+resize+inference, again:         ${f1(rawClassifyAfter)} images/s (reference = mean ${f1(rawClassify)})`,
+  );
+  console.log(
+    `worker through MQTT (offered ${offered}/s):     ${f1(workerRate)} images/s (${processed.length} images)`,
+  );
+  console.log(
+    `  ratio to raw decode+resize+inference:     ${f1((100 * workerRate) / rawClassify)} %  (goal >= 90 %)`,
+  );
+  console.log(
+    `  ratio to raw inference only:              ${f1((100 * workerRate) / rawInfer)} %  (decoding JPEGs costs the rest)`,
+  );
 
   // 3. Light load: latency overhead of the framework (MQTT both ways, queue hand-off, logging).
   const light = await run(5, Math.max(4, seconds), 'light');
@@ -149,9 +175,18 @@ try {
   const replies = light.endpoint.filter((r) => r.type === 'reply');
   const overhead = replies.filter((r) => proc.has(r.seq)).map((r) => r.latencyMs - proc.get(r.seq));
   console.log(`light load (5 images/s, loopback, no shaping): ${replies.length} replies`);
-  console.log(`  end-to-end latency p50:                   ${f1(percentile(replies.map((r) => r.latencyMs), 50))} ms`);
+  console.log(
+    `  end-to-end latency p50:                   ${f1(
+      percentile(
+        replies.map((r) => r.latencyMs),
+        50,
+      ),
+    )} ms`,
+  );
   console.log(`  preprocessing+inference p50:              ${f1(percentile([...proc.values()], 50))} ms`);
-  console.log(`  framework overhead p50 (e2e - proc):      ${f1(percentile(overhead, 50))} ms (p95 ${f1(percentile(overhead, 95))} ms)`);
+  console.log(
+    `  framework overhead p50 (e2e - proc):      ${f1(percentile(overhead, 50))} ms (p95 ${f1(percentile(overhead, 95))} ms)`,
+  );
 } finally {
   await pool.close().catch(() => undefined);
   broker.kill('SIGTERM');

@@ -11,5 +11,7 @@ const { ensureBuiltinModel } = await import(join(pkg, 'dist/model/resolve.js'));
 const wanted = process.argv.slice(2);
 for (const name of wanted.length > 0 ? wanted : ['mobilenet-v2']) {
   const m = ensureBuiltinModel(name);
-  console.log(`${name}: ${m.onnxPath} (${m.converted ? `converted in ${m.convertMs.toFixed(0)} ms` : 'already cached'})`);
+  console.log(
+    `${name}: ${m.onnxPath} (${m.converted ? `converted in ${m.convertMs.toFixed(0)} ms` : 'already cached'})`,
+  );
 }

@@ -16,7 +16,14 @@ import {
 } from '@continuum/plugin-api';
 import type { Options } from './options.js';
 import { PACKAGE_DIR, type ResolvedModel } from './model/resolve.js';
-import { assignAll, defaultWorkerCpu, defaultWorkerMemoryGb, replyTimeoutFor, resolveMode, threadsFor } from './plan.js';
+import {
+  assignAll,
+  defaultWorkerCpu,
+  defaultWorkerMemoryGb,
+  replyTimeoutFor,
+  resolveMode,
+  threadsFor,
+} from './plan.js';
 import { parseRecords } from './protocol.js';
 import { buildTables, type ComponentOutput } from './results/tables.js';
 import { StateWriter, type AppState } from './state.js';
@@ -46,11 +53,18 @@ interface Running {
 
 function mqttBrokers(ctx: Context<Options, AppState>): Record<string, Broker> {
   const out = ctx.outputs.services['mqtt'];
-  const brokers = typeof out === 'object' && out !== null && !Array.isArray(out) ? (out as Record<string, unknown>)['brokers'] : undefined;
+  const brokers =
+    typeof out === 'object' && out !== null && !Array.isArray(out)
+      ? (out as Record<string, unknown>)['brokers']
+      : undefined;
   if (typeof brokers !== 'object' || brokers === null) {
-    throw new ContinuumError('APP_NO_MQTT', 'The image-classification benchmark needs MQTT brokers, but no mqtt service was installed.', {
-      hint: 'Add the broker service to the config:\n  services:\n    - use: mqtt',
-    });
+    throw new ContinuumError(
+      'APP_NO_MQTT',
+      'The image-classification benchmark needs MQTT brokers, but no mqtt service was installed.',
+      {
+        hint: 'Add the broker service to the config:\n  services:\n    - use: mqtt',
+      },
+    );
   }
   return brokers as Record<string, Broker>;
 }
@@ -58,9 +72,13 @@ function mqttBrokers(ctx: Context<Options, AppState>): Record<string, Broker> {
 function brokerUrl(brokers: Record<string, Broker>, node: string): string {
   const b = brokers[node];
   if (b === undefined) {
-    throw new ContinuumError('APP_NO_BROKER', `Node ${node} has no MQTT broker (workers need one for requests, endpoints one for replies).`, {
-      hint: `Brokers run on: ${Object.keys(brokers).join(', ') || 'none'}. Let the mqtt service install brokers on all nodes (services: [{use: mqtt, options: {nodes: all}}]).`,
-    });
+    throw new ContinuumError(
+      'APP_NO_BROKER',
+      `Node ${node} has no MQTT broker (workers need one for requests, endpoints one for replies).`,
+      {
+        hint: `Brokers run on: ${Object.keys(brokers).join(', ') || 'none'}. Let the mqtt service install brokers on all nodes (services: [{use: mqtt, options: {nodes: all}}]).`,
+      },
+    );
   }
   return `mqtt://${b.host}:${b.port}`;
 }
@@ -75,7 +93,11 @@ function placement(node: Node, model: ResolvedModel, entry: 'worker' | 'endpoint
       files: [] as { from: string; to: string }[],
     };
   }
-  const remoteModel = { ...model, onnxPath: `${REMOTE_ROOT}/model/${basename(model.onnxPath)}`, labelsPath: `${REMOTE_ROOT}/model/${basename(model.labelsPath)}` };
+  const remoteModel = {
+    ...model,
+    onnxPath: `${REMOTE_ROOT}/model/${basename(model.onnxPath)}`,
+    labelsPath: `${REMOTE_ROOT}/model/${basename(model.labelsPath)}`,
+  };
   return {
     // Remote nodes need Node.js 20 on PATH; the package (with its node_modules) is copied.
     command: ['node', `${REMOTE_ROOT}/dist/${entry}.js`],
@@ -102,29 +124,53 @@ async function waitForReady(r: Running, signal: AbortSignal): Promise<void> {
     if (exited !== undefined) {
       const { records, other } = parseRecords(lines.map((l) => l.line));
       const why = records.find((x) => x.type === 'error');
-      throw new ContinuumError('APP_COMPONENT_FAILED', `${r.spec.name} on ${r.spec.node} exited before it was ready: ${why?.type === 'error' ? why.message : other.slice(-5).join(' | ') || 'no output'}`);
+      throw new ContinuumError(
+        'APP_COMPONENT_FAILED',
+        `${r.spec.name} on ${r.spec.node} exited before it was ready: ${why?.type === 'error' ? why.message : other.slice(-5).join(' | ') || 'no output'}`,
+      );
     }
     await sleep(50);
   }
-  throw new ContinuumError('APP_COMPONENT_TIMEOUT', `${r.spec.name} on ${r.spec.node} was not ready within ${READY_TIMEOUT_MS / 1000} s.`);
+  throw new ContinuumError(
+    'APP_COMPONENT_TIMEOUT',
+    `${r.spec.name} on ${r.spec.node} was not ready within ${READY_TIMEOUT_MS / 1000} s.`,
+  );
 }
 
-export async function runBenchmark(ctx: Context<Options, AppState>, model: ResolvedModel): Promise<BenchmarkResult> {
+export async function runBenchmark(
+  ctx: Context<Options, AppState>,
+  model: ResolvedModel,
+): Promise<BenchmarkResult> {
   const cfg = ctx.config;
   const runner = ctx.runner;
-  if (runner === undefined) throw new ContinuumError('APP_NO_RUNNER', 'No workload runner is available for the benchmark (the core provides one).');
+  if (runner === undefined)
+    throw new ContinuumError(
+      'APP_NO_RUNNER',
+      'No workload runner is available for the benchmark (the core provides one).',
+    );
   const mode = resolveMode(cfg.mode, ctx.topology.mode);
   const workers = workerNodes(ctx.nodes, mode);
   const endpoints = ctx.nodes.filter((n) => n.role === 'endpoint');
-  if (endpoints.length === 0) throw new ContinuumError('APP_NO_ENDPOINTS', 'The image-classification benchmark needs at least one endpoint node.', { hint: 'Give the endpoint tier 1 or more nodes.' });
+  if (endpoints.length === 0)
+    throw new ContinuumError(
+      'APP_NO_ENDPOINTS',
+      'The image-classification benchmark needs at least one endpoint node.',
+      { hint: 'Give the endpoint tier 1 or more nodes.' },
+    );
   if (mode !== 'endpoint' && workers.length === 0) {
-    throw new ContinuumError('APP_NO_WORKERS', `Mode ${mode} needs ${mode} worker nodes, but none were provisioned.`, { hint: 'Add nodes to that tier or set application.options.mode: auto.' });
+    throw new ContinuumError(
+      'APP_NO_WORKERS',
+      `Mode ${mode} needs ${mode} worker nodes, but none were provisioned.`,
+      { hint: 'Add nodes to that tier or set application.options.mode: auto.' },
+    );
   }
   const brokers = mode === 'endpoint' ? {} : mqttBrokers(ctx);
   const tag = runTag(ctx.run.id);
   const replyTimeout = replyTimeoutFor(cfg.duration, cfg.replyTimeout);
-  const writer = new StateWriter(ctx as Context<unknown, AppState>);
-  const notes: string[] = [`model: ${model.name} (${model.inputSize}×${model.inputSize}, sha256 ${model.hash}); runtime: onnxruntime-node, one single-threaded session per worker thread`];
+  const writer = new StateWriter(ctx);
+  const notes: string[] = [
+    `model: ${model.name} (${model.inputSize}×${model.inputSize}, sha256 ${model.hash}); runtime: onnxruntime-node, one single-threaded session per worker thread`,
+  ];
   const problems: string[] = [];
   const running: Running[] = [];
 
@@ -132,19 +178,32 @@ export async function runBenchmark(ctx: Context<Options, AppState>, model: Resol
   const checkCores = (key: string, node: Node, threads: number): void => {
     const cap = node.sharesHostFilesystem ? Math.min(ctx.host.cores, node.limits.cores) : node.limits.cores;
     if (threads > cap) {
-      throw new ContinuumError('APP_TOO_MANY_CORES', `application.options.${key}: ${threads} inference threads requested on ${node.name}, which has ${cap} core(s).`, {
-        hint: `Set application.options.${key} to at most ${cap}.`,
-      });
+      throw new ContinuumError(
+        'APP_TOO_MANY_CORES',
+        `application.options.${key}: ${threads} inference threads requested on ${node.name}, which has ${cap} core(s).`,
+        {
+          hint: `Set application.options.${key} to at most ${cap}.`,
+        },
+      );
     }
   };
   const tierOf = (n: Node) => ctx.topology.tiers[n.tier];
   const workerCpu = (n: Node): number => cfg.workerCpu ?? defaultWorkerCpu(tierOf(n).cores);
   const endpointCpu = (n: Node): number => cfg.endpointCpu ?? tierOf(n).cores;
   for (const w of workers) checkCores('workerCpu', w, threadsFor(workerCpu(w)));
-  if (mode === 'endpoint') for (const e of endpoints) checkCores('endpointCpu', e, threadsFor(endpointCpu(e)));
+  if (mode === 'endpoint')
+    for (const e of endpoints) checkCores('endpointCpu', e, threadsFor(endpointCpu(e)));
 
-  const start = async (kind: Running['kind'], index: number, spec: ComponentSpec, connectedTo?: number): Promise<Running> => {
-    await writer.update((s) => void s.components.push({ name: spec.name, node: spec.node, runner: runner.name, status: 'starting' }));
+  const start = async (
+    kind: Running['kind'],
+    index: number,
+    spec: ComponentSpec,
+    connectedTo?: number,
+  ): Promise<Running> => {
+    await writer.update(
+      (s) =>
+        void s.components.push({ name: spec.name, node: spec.node, runner: runner.name, status: 'starting' }),
+    );
     const workload = await runner.run(spec, { signal: ctx.signal });
     const pid = workload.ref.data['pid'];
     const node = ctx.nodes.find((n) => n.name === spec.node);
@@ -159,7 +218,14 @@ export async function runBenchmark(ctx: Context<Options, AppState>, model: Resol
       }
     });
     const exit = workload.wait().catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
-    const r: Running = { kind, index, spec, workload, exit, ...(connectedTo !== undefined ? { connectedTo } : {}) };
+    const r: Running = {
+      kind,
+      index,
+      spec,
+      workload,
+      exit,
+      ...(connectedTo !== undefined ? { connectedTo } : {}),
+    };
     running.push(r);
     return r;
   };
@@ -176,9 +242,18 @@ export async function runBenchmark(ctx: Context<Options, AppState>, model: Resol
       const node = ctx.nodes.find((n) => n.name === name);
       if (b?.pid === undefined || node === undefined) continue;
       void node
-        .isRunning({ node: name, pid: b.pid, ...(b.startTime !== undefined ? { startTime: b.startTime } : {}), logFile: b.logFile ?? '', command: [] })
+        .isRunning({
+          node: name,
+          pid: b.pid,
+          ...(b.startTime !== undefined ? { startTime: b.startTime } : {}),
+          logFile: b.logFile ?? '',
+          command: [],
+        })
         .then((alive) => {
-          if (!alive && brokerNodes.delete(name)) problems.push(`MQTT broker on ${name} (pid ${b.pid}) died during the benchmark${b.logFile ? `; see ${b.logFile}` : ''}.`);
+          if (!alive && brokerNodes.delete(name))
+            problems.push(
+              `MQTT broker on ${name} (pid ${b.pid}) died during the benchmark${b.logFile ? `; see ${b.logFile}` : ''}.`,
+            );
         })
         .catch(() => undefined);
     }
@@ -215,7 +290,10 @@ export async function runBenchmark(ctx: Context<Options, AppState>, model: Resol
       const replicas = workers.flatMap((node) => Array.from({ length: cfg.perWorker }, () => node));
       const assignment = assignAll(endpoints.length, replicas.length);
       const idle = replicas.map((_, i) => i).filter((i) => !assignment.includes(i));
-      if (idle.length > 0) notes.push(`worker(s) ${idle.join(', ')} got no endpoint (more workers than endpoints) and were not started`);
+      if (idle.length > 0)
+        notes.push(
+          `worker(s) ${idle.join(', ')} got no endpoint (more workers than endpoints) and were not started`,
+        );
       const topicOf = (i: number): string => `continuum/${tag}/image-classification-sub/${i}`;
       ctx.log.progress(`starting ${replicas.length - idle.length} worker(s)`);
       const workerRuns = await Promise.all(
@@ -245,8 +323,10 @@ export async function runBenchmark(ctx: Context<Options, AppState>, model: Resol
           });
         }),
       );
-      await Promise.all(workerRuns.map((r) => (r === undefined ? undefined : waitForReady(r, ctx.signal))));
-      ctx.log.progress(`starting ${endpoints.length} endpoint(s): ${cfg.frequency} images/s for ${cfg.duration} s each`);
+      await Promise.all(workerRuns.filter((r) => r !== undefined).map((r) => waitForReady(r, ctx.signal)));
+      ctx.log.progress(
+        `starting ${endpoints.length} endpoint(s): ${cfg.frequency} images/s for ${cfg.duration} s each`,
+      );
       await Promise.all(
         endpoints.map((e, j) => {
           const w = assignment[j] as number;
@@ -292,7 +372,8 @@ export async function runBenchmark(ctx: Context<Options, AppState>, model: Resol
     for (const w of workerRuns) {
       void w.exit.then(async (e) => {
         if (e instanceof Error || e.phase === 'failed') {
-          for (const r of endpointRuns.filter((x) => x.connectedTo === w.index)) await r.workload.stop().catch(() => undefined);
+          for (const r of endpointRuns.filter((x) => x.connectedTo === w.index))
+            await r.workload.stop().catch(() => undefined);
         }
       });
     }
@@ -303,13 +384,19 @@ export async function runBenchmark(ctx: Context<Options, AppState>, model: Resol
     const waitAll = async (runs: Running[], untilMs: number): Promise<void> => {
       for (const r of runs) {
         const left = untilMs - Date.now();
-        const result = await Promise.race([r.exit, aborted, sleep(Math.max(0, left)).then(() => 'timeout' as const)]);
+        const result = await Promise.race([
+          r.exit,
+          aborted,
+          sleep(Math.max(0, left)).then(() => 'timeout' as const),
+        ]);
         if (result === 'aborted') {
           await stopAll();
           throw abortError(ctx.signal);
         }
         if (result === 'timeout') {
-          problems.push(`${r.spec.name} on ${r.spec.node} did not finish within ${Math.round(budgetMs / 1000)} s and was stopped.`);
+          problems.push(
+            `${r.spec.name} on ${r.spec.node} did not finish within ${Math.round(budgetMs / 1000)} s and was stopped.`,
+          );
           await r.workload.stop().catch(() => undefined);
         }
       }
@@ -334,18 +421,41 @@ export async function runBenchmark(ctx: Context<Options, AppState>, model: Resol
     const lines = await r.workload.logs();
     const { records, other } = parseRecords(lines.filter((l) => l.stream === 'stdout').map((l) => l.line));
     const stderr = lines.filter((l) => l.stream === 'stderr').map((l) => l.line);
-    writeFileSync(join(rawDir, `${r.spec.name}.jsonl`), records.map((x) => JSON.stringify(x)).join('\n') + (records.length ? '\n' : ''));
-    artifacts.push({ path: `raw/${r.spec.name}.jsonl`, description: `per-message timings of ${r.spec.name} on ${r.spec.node}` });
+    writeFileSync(
+      join(rawDir, `${r.spec.name}.jsonl`),
+      records.map((x) => JSON.stringify(x)).join('\n') + (records.length ? '\n' : ''),
+    );
+    artifacts.push({
+      path: `raw/${r.spec.name}.jsonl`,
+      description: `per-message timings of ${r.spec.name} on ${r.spec.node}`,
+    });
     const exit = await Promise.race([r.exit, sleep(100).then(() => undefined)]);
-    const failed = exit === undefined ? undefined : exit instanceof Error ? exit.message : exit.phase === 'failed' ? exit.reason ?? 'failed' : undefined;
+    const failed =
+      exit === undefined
+        ? undefined
+        : exit instanceof Error
+          ? exit.message
+          : exit.phase === 'failed'
+            ? (exit.reason ?? 'failed')
+            : undefined;
     const errorRecord = records.find((x) => x.type === 'error');
     if (failed !== undefined || errorRecord !== undefined) {
-      const why = errorRecord?.type === 'error' ? errorRecord.message : [...other, ...stderr].slice(-3).join(' | ');
+      const why =
+        errorRecord?.type === 'error' ? errorRecord.message : [...other, ...stderr].slice(-3).join(' | ');
       problems.push(`${r.spec.name} on ${r.spec.node} failed (${failed ?? 'error'}): ${why}`);
     }
     const end = records.find((x) => x.type === 'end');
-    if (end?.type === 'end' && end.lost > 0) problems.push(`${r.spec.name}: ${end.lost} of ${end.sent} images got no reply within ${replyTimeout} s.`);
-    outputs.push({ name: r.spec.name, kind: r.kind, index: r.index, ...(r.connectedTo !== undefined ? { connectedTo: r.connectedTo } : {}), records });
+    if (end?.type === 'end' && end.lost > 0)
+      problems.push(
+        `${r.spec.name}: ${end.lost} of ${end.sent} images got no reply within ${replyTimeout} s.`,
+      );
+    outputs.push({
+      name: r.spec.name,
+      kind: r.kind,
+      index: r.index,
+      ...(r.connectedTo !== undefined ? { connectedTo: r.connectedTo } : {}),
+      records,
+    });
   }
   await writer.update((s) => {
     for (const c of s.components) c.status = 'done';
@@ -353,12 +463,15 @@ export async function runBenchmark(ctx: Context<Options, AppState>, model: Resol
 
   const built = buildTables(mode, outputs);
   const behind = Number(built.summary['cant_keep_up'] ?? 0);
-  if (behind > 0) ctx.log.warn(`Can't keep up: endpoints fell behind ${cfg.frequency} images/s ${behind} time(s)`);
+  if (behind > 0)
+    ctx.log.warn(`Can't keep up: endpoints fell behind ${cfg.frequency} images/s ${behind} time(s)`);
   const gathered = Number(built.summary['images_replied'] ?? 0) > 0;
   const status: BenchmarkResult['status'] = problems.length === 0 ? 'ok' : gathered ? 'partial' : 'failed';
   notes.push(...built.notes);
   if (ctx.nodes.some((n) => !n.sharesHostFilesystem)) {
-    notes.push('Latency crosses machines: it assumes the nodes\' clocks are synchronised (as upstream does); on VMs without NTP, skew shows up in delay/latency.');
+    notes.push(
+      "Latency crosses machines: it assumes the nodes' clocks are synchronised (as upstream does); on VMs without NTP, skew shows up in delay/latency.",
+    );
   }
   return {
     status,

@@ -48,7 +48,9 @@ await rateLoop(
           top5: result.top5.map((p) => ({ label: p.label, score: Math.round(p.score * 1e4) / 1e4 })),
         });
       })
-      .catch((error: unknown) => fail(`classification failed: ${error instanceof Error ? error.message : String(error)}`, 5));
+      .catch((error: unknown) =>
+        fail(`classification failed: ${error instanceof Error ? error.message : String(error)}`, 5),
+      );
   },
   (seq, lagMs) => {
     behind++;

@@ -1,6 +1,15 @@
 import { encodeMessage, type Reply } from './protocol.js';
 import { nowMs } from './runtime/pool.js';
-import { closeClients, connectBroker, emit, envInt, envString, loadImages, rateLoop, readImage } from './components/common.js';
+import {
+  closeClients,
+  connectBroker,
+  emit,
+  envInt,
+  envString,
+  loadImages,
+  rateLoop,
+  readImage,
+} from './components/common.js';
 
 /**
  * Endpoint component (upstream's "publisher"): a camera that sends FREQUENCY JPEGs per second for
@@ -34,7 +43,15 @@ local.on('message', (_topic, payload) => {
   }
   if (!outstanding.delete(reply.seq)) return;
   received++;
-  emit({ type: 'reply', t: now, seq: reply.seq, sentAt: reply.t, latencyMs: now - reply.t, worker: reply.worker, label: reply.label });
+  emit({
+    type: 'reply',
+    t: now,
+    seq: reply.seq,
+    sentAt: reply.t,
+    latencyMs: now - reply.t,
+    worker: reply.worker,
+    label: reply.label,
+  });
   if (outstanding.size === 0) onAllReplies?.();
 });
 await local.subscribeAsync(replyTopic, { qos: 0 });
@@ -48,7 +65,10 @@ await rateLoop(
   (seq) => {
     const t = nowMs();
     const image = readImage(images[seq % images.length] as string);
-    const payload = encodeMessage({ kind: 'image', t, seq, endpoint: endpointId, replyUrl: localUrl, replyTopic }, image);
+    const payload = encodeMessage(
+      { kind: 'image', t, seq, endpoint: endpointId, replyUrl: localUrl, replyTopic },
+      image,
+    );
     outstanding.add(seq);
     remote.publish(requestTopic, payload, { qos: 0 });
     emit({ type: 'sent', t, seq, bytes: payload.length, prepMs: nowMs() - t });
@@ -58,7 +78,9 @@ await rateLoop(
     emit({ type: 'behind', t: nowMs(), seq, lagMs });
   },
 );
-await remote.publishAsync(requestTopic, encodeMessage({ kind: 'end', endpoint: endpointId, sent: total }), { qos: 2 });
+await remote.publishAsync(requestTopic, encodeMessage({ kind: 'end', endpoint: endpointId, sent: total }), {
+  qos: 2,
+});
 
 if (outstanding.size > 0) {
   await new Promise<void>((resolve) => {

@@ -26,7 +26,8 @@ export function modelFor(ctx: Context<Options, AppState>): ResolvedModel {
 
 export default defineApplication<Options, AppState>({
   name: 'image-classification',
-  description: 'Camera endpoints send JPEGs over MQTT to workers that classify them with MobileNetV2 on onnxruntime (upstream image_classification)',
+  description:
+    'Camera endpoints send JPEGs over MQTT to workers that classify them with MobileNetV2 on onnxruntime (upstream image_classification)',
   configSchema: optionsSchema,
   jsonSchema: () => ({
     type: 'object',
@@ -88,7 +89,12 @@ export default defineApplication<Options, AppState>({
       });
     }
     if (!ctx.topology.nodes.some((n) => n.role === 'endpoint')) {
-      issues.push({ severity: 'error', path: 'infrastructure', message: 'The image-classification benchmark needs at least one endpoint node.', hint: 'Set the endpoint tier to 1 or more nodes.' });
+      issues.push({
+        severity: 'error',
+        path: 'infrastructure',
+        message: 'The image-classification benchmark needs at least one endpoint node.',
+        hint: 'Set the endpoint tier to 1 or more nodes.',
+      });
     }
     const model = ctx.config.model;
     if (typeof model === 'object') {
@@ -97,7 +103,12 @@ export default defineApplication<Options, AppState>({
       } catch (error) {
         if (error instanceof ContinuumError) {
           const path = (error.details?.['path'] as string | undefined) ?? 'application.options.model';
-          issues.push({ severity: 'error', path, message: error.message, ...(error.hint !== undefined ? { hint: error.hint } : {}) });
+          issues.push({
+            severity: 'error',
+            path,
+            message: error.message,
+            ...(error.hint !== undefined ? { hint: error.hint } : {}),
+          });
         } else throw error;
       }
     }
@@ -110,11 +121,16 @@ export default defineApplication<Options, AppState>({
     const endpoints = ctx.topology.nodes.filter((n) => n.role === 'endpoint');
     if (mode !== 'endpoint') {
       for (const n of ctx.topology.nodes.filter((x) => x.role === mode)) {
-        for (let r = 0; r < ctx.config.perWorker; r++) items.push({ resource: 'process', name: `worker on ${n.name}`, details: { mode } });
+        for (let r = 0; r < ctx.config.perWorker; r++)
+          items.push({ resource: 'process', name: `worker on ${n.name}`, details: { mode } });
       }
     }
     for (const n of endpoints) {
-      items.push({ resource: 'process', name: `${mode === 'endpoint' ? 'endpoint (local processing)' : 'endpoint'} on ${n.name}`, details: { frequency: ctx.config.frequency, duration: ctx.config.duration } });
+      items.push({
+        resource: 'process',
+        name: `${mode === 'endpoint' ? 'endpoint (local processing)' : 'endpoint'} on ${n.name}`,
+        details: { frequency: ctx.config.frequency, duration: ctx.config.duration },
+      });
     }
     return Promise.resolve(items);
   },
@@ -123,7 +139,9 @@ export default defineApplication<Options, AppState>({
     ctx.log.progress('preparing the classification model');
     const started = performance.now();
     const model = modelFor(ctx);
-    ctx.log.info(`model ${model.name} ready at ${model.onnxPath} (${Math.round(performance.now() - started)} ms)`);
+    ctx.log.info(
+      `model ${model.name} ready at ${model.onnxPath} (${Math.round(performance.now() - started)} ms)`,
+    );
     await ctx.state.set({ ...(ctx.state.get() ?? { components: [] }), model });
   },
 

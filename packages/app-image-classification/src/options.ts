@@ -6,7 +6,8 @@ const positiveInt = (what: string) =>
     .int({ error: `${what} must be a whole number` })
     .min(1, { error: `${what} must be at least 1` });
 
-const positiveAmount = (what: string) => z.number({ error: `${what} must be a number` }).min(0.001, { error: `${what} must be at least 0.001` });
+const positiveAmount = (what: string) =>
+  z.number({ error: `${what} must be a number` }).min(0.001, { error: `${what} must be at least 0.001` });
 
 const rgb = z.tuple([z.number(), z.number(), z.number()]);
 

@@ -52,7 +52,15 @@ export function decodeMessage(payload: Buffer): { header: Header; image: Uint8Ar
 export type ComponentRecord =
   | { type: 'ready'; t: number; component: string }
   | { type: 'sent'; t: number; seq: number; bytes: number; prepMs: number }
-  | { type: 'reply'; t: number; seq: number; sentAt: number; latencyMs: number; worker: string; label: string }
+  | {
+      type: 'reply';
+      t: number;
+      seq: number;
+      sentAt: number;
+      latencyMs: number;
+      worker: string;
+      label: string;
+    }
   | { type: 'recv'; t: number; endpoint: string; seq: number; delayMs: number }
   | {
       type: 'processed';

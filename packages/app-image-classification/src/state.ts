@@ -44,7 +44,9 @@ export async function stopRecordedComponents(ctx: Context<unknown, AppState>): P
   for (const c of state.components ?? []) {
     if (c.status === 'done' || c.pid === undefined) continue;
     if (c.runner !== 'process') {
-      ctx.log.warn(`component ${c.name} ran through the ${c.runner} runner; its resource manager removes it on teardown`);
+      ctx.log.warn(
+        `component ${c.name} ran through the ${c.runner} runner; its resource manager removes it on teardown`,
+      );
       continue;
     }
     const node = ctx.nodes.find((n) => n.name === c.node);
@@ -52,7 +54,13 @@ export async function stopRecordedComponents(ctx: Context<unknown, AppState>): P
       ctx.log.warn(`component ${c.name}: node ${c.node} is gone; nothing to stop`);
       continue;
     }
-    const ref: ProcessRef = { node: c.node, pid: c.pid, ...(c.startTime !== undefined ? { startTime: c.startTime } : {}), logFile: c.logFile ?? '', command: [] };
+    const ref: ProcessRef = {
+      node: c.node,
+      pid: c.pid,
+      ...(c.startTime !== undefined ? { startTime: c.startTime } : {}),
+      logFile: c.logFile ?? '',
+      command: [],
+    };
     if (await node.isRunning(ref)) {
       ctx.log.info(`stopping ${c.name} (pid ${c.pid}) on ${c.node}`);
       await node.stop(ref, { graceMs: 2000 });

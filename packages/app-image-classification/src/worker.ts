@@ -19,7 +19,10 @@ const lossSeconds = envInt('BROKER_LOSS_SECONDS', 5);
 const maxSeconds = envInt('MAX_SECONDS', 3600);
 const model = JSON.parse(envString('MODEL_JSON')) as ResolvedModel;
 
-setTimeout(() => fail(`worker did not finish within MAX_SECONDS=${maxSeconds}`, 4), maxSeconds * 1000).unref();
+setTimeout(
+  () => fail(`worker did not finish within MAX_SECONDS=${maxSeconds}`, 4),
+  maxSeconds * 1000,
+).unref();
 
 const pool = await InferencePool.start(model, threads).catch((error: unknown) =>
   fail(`cannot load model ${model.onnxPath}: ${error instanceof Error ? error.message : String(error)}`, 2),
@@ -57,7 +60,11 @@ local.on('message', (_topic, payload) => {
   try {
     message = decodeMessage(payload);
   } catch (error) {
-    emit({ type: 'error', t: receivedAt, message: `bad message: ${error instanceof Error ? error.message : String(error)}` });
+    emit({
+      type: 'error',
+      t: receivedAt,
+      message: `bad message: ${error instanceof Error ? error.message : String(error)}`,
+    });
     return;
   }
   const { header, image } = message;
@@ -66,7 +73,13 @@ local.on('message', (_topic, payload) => {
     void maybeFinish();
     return;
   }
-  emit({ type: 'recv', t: receivedAt, endpoint: header.endpoint, seq: header.seq, delayMs: receivedAt - header.t });
+  emit({
+    type: 'recv',
+    t: receivedAt,
+    endpoint: header.endpoint,
+    seq: header.seq,
+    delayMs: receivedAt - header.t,
+  });
   inFlightReplies++;
   pool
     .classify(image)
@@ -84,11 +97,19 @@ local.on('message', (_topic, payload) => {
         queueMs: result.queueMs,
         top5: result.top5.map((p) => ({ label: p.label, score: Math.round(p.score * 1e4) / 1e4 })),
       });
-      const reply: Reply = { seq: header.seq, t: header.t, worker: workerId, label: top.label, score: top.score };
+      const reply: Reply = {
+        seq: header.seq,
+        t: header.t,
+        worker: workerId,
+        label: top.label,
+        score: top.score,
+      };
       const client = await replyClient(header.replyUrl);
       client.publish(header.replyTopic, JSON.stringify(reply), { qos: 0 });
     })
-    .catch((error: unknown) => fail(`classification failed: ${error instanceof Error ? error.message : String(error)}`, 5))
+    .catch((error: unknown) =>
+      fail(`classification failed: ${error instanceof Error ? error.message : String(error)}`, 5),
+    )
     .finally(() => inFlightReplies--);
 });
 

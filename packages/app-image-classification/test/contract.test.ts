@@ -3,7 +3,9 @@ import { describe, it } from 'vitest';
 import type { PluginManifest } from '@continuum/plugin-api';
 import { capabilityContract, createTestContext } from '@continuum/plugin-api/testing';
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { continuum: PluginManifest };
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  continuum: PluginManifest;
+};
 
 describe('plugin-api capability contract', () => {
   for (const c of capabilityContract({

@@ -9,7 +9,9 @@ import { createClassifier } from '../src/runtime/classifier.js';
  * The ONNX produced from nsfwjs' Keras weights must reproduce the original model: golden softmax
  * values were computed once with tfjs from the nsfwjs package (scripts/make-golden.mjs).
  */
-const golden = JSON.parse(readFileSync(join(PACKAGE_DIR, 'test', 'golden.json'), 'utf8')) as { models: Record<string, Record<string, number[]>> };
+const golden = JSON.parse(readFileSync(join(PACKAGE_DIR, 'test', 'golden.json'), 'utf8')) as {
+  models: Record<string, Record<string, number[]>>;
+};
 
 describe('nsfwjs Keras → ONNX converter', () => {
   for (const model of ['mobilenet-v2', 'inception-v3'] as const) {
@@ -20,7 +22,9 @@ describe('nsfwjs Keras → ONNX converter', () => {
         const images = golden.models[model]!;
         expect(Object.keys(images).length).toBeGreaterThan(0);
         for (const [image, expected] of Object.entries(images)) {
-          const tensor = await classifier.preprocess(readFileSync(join(PACKAGE_DIR, 'assets', 'images', image)));
+          const tensor = await classifier.preprocess(
+            readFileSync(join(PACKAGE_DIR, 'assets', 'images', image)),
+          );
           const actual = Array.from(await classifier.inferTensor(tensor));
           expect(actual).toHaveLength(expected.length);
           const maxDiff = Math.max(...actual.map((v, i) => Math.abs(v - expected[i]!)));
@@ -42,6 +46,12 @@ describe('nsfwjs Keras → ONNX converter', () => {
     expect(second.converted).toBe(false);
     expect(second.onnxPath).toBe(first.onnxPath);
     expect(statSync(second.onnxPath).mtimeMs).toBe(mtime);
-    expect(readFileSync(first.labelsPath, 'utf8').trim().split('\n')).toEqual(['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy']);
+    expect(readFileSync(first.labelsPath, 'utf8').trim().split('\n')).toEqual([
+      'Drawing',
+      'Hentai',
+      'Neutral',
+      'Porn',
+      'Sexy',
+    ]);
   });
 });

@@ -18,7 +18,12 @@ afterEach(async () => {
   cluster = undefined;
 });
 
-function context(c: Cluster, options: Record<string, unknown>, tiers: { cloud?: number; edge?: number; endpoint: number }, withMqtt = true) {
+function context(
+  c: Cluster,
+  options: Record<string, unknown>,
+  tiers: { cloud?: number; edge?: number; endpoint: number },
+  withMqtt = true,
+) {
   return createTestContext<ReturnType<typeof optionsSchema.parse>, AppState>({
     config: optionsSchema.parse(options),
     tiers: {
@@ -33,7 +38,8 @@ function context(c: Cluster, options: Record<string, unknown>, tiers: { cloud?: 
   });
 }
 
-const col = (table: { columns: string[]; rows: unknown[][] }, name: string, row = 0): number => table.rows[row]![table.columns.indexOf(name)] as number;
+const col = (table: { columns: string[]; rows: unknown[][] }, name: string, row = 0): number =>
+  table.rows[row]![table.columns.indexOf(name)] as number;
 
 describe('image-classification end to end (real brokers, real model)', () => {
   it('cloud mode: 1 worker + 2 endpoints at 5 fps for 3 s gives upstream tables with sane numbers', async () => {
@@ -66,7 +72,9 @@ describe('image-classification end to end (real brokers, real model)', () => {
     expect(result.summary['images_replied']).toBe(30);
     expect(result.series).toHaveLength(2);
     for (const a of result.artifacts ?? []) expect(existsSync(join(cluster.dir, a.path))).toBe(true);
-    const raw = readFileSync(join(cluster.dir, 'raw', 'cloud0_endpoint1.jsonl'), 'utf8').trim().split('\n');
+    const raw = readFileSync(join(cluster.dir, 'raw', 'cloud0_endpoint1.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
     expect(raw.filter((l) => l.includes('"type":"reply"'))).toHaveLength(15);
     expect(ctx.state.get()!.components.every((c) => c.status === 'done')).toBe(true);
     await app.teardown(ctx);
@@ -87,7 +95,11 @@ describe('image-classification end to end (real brokers, real model)', () => {
 
   it('saturation: when the worker cannot keep up, queueing makes latency grow over the run', async () => {
     cluster = await makeCluster({ edge: 1, endpoint: 2 });
-    const ctx = context(cluster, { frequency: 40, duration: 3, workerCpu: 1, replyTimeout: 60 }, { edge: 1, endpoint: 2 });
+    const ctx = context(
+      cluster,
+      { frequency: 40, duration: 3, workerCpu: 1, replyTimeout: 60 },
+      { edge: 1, endpoint: 2 },
+    );
     const result = await app.benchmark(ctx);
     expect(result.status).toBe('ok');
     expect(result.tables[0]!.title).toBe('EDGE OUTPUT');
@@ -105,9 +117,16 @@ describe('image-classification end to end (real brokers, real model)', () => {
     cluster = await makeCluster({ cloud: 1, endpoint: 1 });
     const ctx = context(cluster, { frequency: 5, duration: 8 }, { cloud: 1, endpoint: 1 });
     const started = Date.now();
-    const killer = setTimeout(() => void cluster!.brokers['cloud0']!.stop(), 2500);
-    const result = await app.benchmark(ctx);
-    clearTimeout(killer);
+    // Kill the worker's broker once the endpoint has received a few replies (startup time varies with load).
+    const endpointLog = join(cluster.dir, 'logs', 'cloud0_endpoint0.log');
+    const killer = setInterval(() => {
+      const seen = existsSync(endpointLog) ? (readFileSync(endpointLog, 'utf8').match(/"type":"reply"/g) ?? []).length : 0;
+      if (seen >= 3) {
+        clearInterval(killer);
+        void cluster!.brokers['cloud0']!.stop();
+      }
+    }, 100);
+    const result = await app.benchmark(ctx).finally(() => clearInterval(killer));
     expect(['partial', 'failed']).toContain(result.status);
     expect((result.problems ?? []).join('\n')).toMatch(/broker/i);
     expect(Date.now() - started).toBeLessThan(40_000);
@@ -120,6 +139,9 @@ describe('image-classification end to end (real brokers, real model)', () => {
   it('without an mqtt service the benchmark says what to add to the config', async () => {
     cluster = await makeCluster({ cloud: 1, endpoint: 1 }, false);
     const ctx = context(cluster, { frequency: 1, duration: 1 }, { cloud: 1, endpoint: 1 }, false);
-    await expect(app.benchmark(ctx)).rejects.toMatchObject({ code: 'APP_NO_MQTT', hint: expect.stringContaining('use: mqtt') });
+    await expect(app.benchmark(ctx)).rejects.toMatchObject({
+      code: 'APP_NO_MQTT',
+      hint: expect.stringContaining('use: mqtt'),
+    });
   });
 });

@@ -13,10 +13,21 @@ describe('options and bad input', () => {
   it('frequency 0 and negative counts are rejected with clear messages', async () => {
     const zero = await validateWithSchema(optionsSchema, { frequency: 0 }, ['application', 'options']);
     expect(zero.ok).toBe(false);
-    if (!zero.ok) expect(zero.issues[0]).toMatchObject({ path: 'application.options.frequency', message: expect.stringContaining('at least 1') });
-    const neg = await validateWithSchema(optionsSchema, { frequency: 5, duration: -3, perWorker: -1 }, ['application', 'options']);
+    if (!zero.ok)
+      expect(zero.issues[0]).toMatchObject({
+        path: 'application.options.frequency',
+        message: expect.stringContaining('at least 1'),
+      });
+    const neg = await validateWithSchema(optionsSchema, { frequency: 5, duration: -3, perWorker: -1 }, [
+      'application',
+      'options',
+    ]);
     expect(neg.ok).toBe(false);
-    if (!neg.ok) expect(neg.issues.map((i) => i.path).sort()).toEqual(['application.options.duration', 'application.options.perWorker']);
+    if (!neg.ok)
+      expect(neg.issues.map((i) => i.path).sort()).toEqual([
+        'application.options.duration',
+        'application.options.perWorker',
+      ]);
     const missing = await validateWithSchema(optionsSchema, {});
     expect(missing.ok).toBe(false);
     const frac = await validateWithSchema(optionsSchema, { frequency: 2.5 });
@@ -31,13 +42,20 @@ describe('options and bad input', () => {
   it('a missing custom model file is a ContinuumError naming application.options.model.onnx', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'app-ic-opt-'));
     writeFileSync(join(dir, 'labels.txt'), 'a\nb\n');
-    expect(() => resolveModel({ onnx: 'nope.onnx', labels: 'labels.txt' }, dir)).toThrow(/application\.options\.model\.onnx/);
+    expect(() => resolveModel({ onnx: 'nope.onnx', labels: 'labels.txt' }, dir)).toThrow(
+      /application\.options\.model\.onnx/,
+    );
     const ctx = createTestContext<Options, AppState>({
-      config: optionsSchema.parse({ frequency: 1, model: { onnx: join(dir, 'nope.onnx'), labels: join(dir, 'labels.txt') } }),
+      config: optionsSchema.parse({
+        frequency: 1,
+        model: { onnx: join(dir, 'nope.onnx'), labels: join(dir, 'labels.txt') },
+      }),
       tiers: { cloud: { nodes: 1, cores: 2 }, endpoint: { nodes: 1 } },
     });
     const diags = await app.validate!(ctx);
-    expect(diags).toContainEqual(expect.objectContaining({ severity: 'error', path: 'application.options.model.onnx' }));
+    expect(diags).toContainEqual(
+      expect.objectContaining({ severity: 'error', path: 'application.options.model.onnx' }),
+    );
     await expect(app.deploy!(ctx)).rejects.toMatchObject({ code: 'APP_MODEL_NOT_FOUND' });
   });
 
@@ -47,12 +65,19 @@ describe('options and bad input', () => {
       tiers: { cloud: { nodes: 1, cores: 2 }, endpoint: { nodes: 1 } },
     });
     const diags = await app.validate!(ctx);
-    expect(diags).toContainEqual(expect.objectContaining({ severity: 'error', path: 'application.options.workerCpu' }));
+    expect(diags).toContainEqual(
+      expect.objectContaining({ severity: 'error', path: 'application.options.workerCpu' }),
+    );
   });
 
   it('mode edge without edge nodes, and no endpoints, are diagnosed', async () => {
-    const ctx = createTestContext<Options, AppState>({ config: optionsSchema.parse({ frequency: 1, mode: 'edge' }), tiers: { cloud: { nodes: 1 } } });
+    const ctx = createTestContext<Options, AppState>({
+      config: optionsSchema.parse({ frequency: 1, mode: 'edge' }),
+      tiers: { cloud: { nodes: 1 } },
+    });
     const diags = await app.validate!(ctx);
-    expect(diags.map((d) => d.path)).toEqual(expect.arrayContaining(['application.options.mode', 'infrastructure']));
+    expect(diags.map((d) => d.path)).toEqual(
+      expect.arrayContaining(['application.options.mode', 'infrastructure']),
+    );
   });
 });

@@ -1,8 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { ComponentRecord } from '../src/protocol.js';
 import { decodeMessage, encodeMessage, parseRecords } from '../src/protocol.js';
-import { buildTables, ENDPOINT_COLUMNS, ENDPOINT_ONLY_COLUMNS, WORKER_COLUMNS } from '../src/results/tables.js';
-import { assignAll, assignWorker, defaultWorkerCpu, replyTimeoutFor, resolveMode, threadsFor } from '../src/plan.js';
+import {
+  buildTables,
+  ENDPOINT_COLUMNS,
+  ENDPOINT_ONLY_COLUMNS,
+  WORKER_COLUMNS,
+} from '../src/results/tables.js';
+import {
+  assignAll,
+  assignWorker,
+  defaultWorkerCpu,
+  replyTimeoutFor,
+  resolveMode,
+  threadsFor,
+} from '../src/plan.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -14,10 +26,35 @@ function synthetic(latencies: number[]): { worker: ComponentRecord[]; endpoint: 
     const sent = T0 + seq * 100;
     endpoint.push({ type: 'sent', t: sent, seq, bytes: 50_000, prepMs: 0.5 });
     worker.push({ type: 'recv', t: sent + 2, endpoint: 'e0', seq, delayMs: 2 });
-    worker.push({ type: 'processed', t: sent + lat - 1, endpoint: 'e0', seq, sentAt: sent, dequeuedAt: sent + 3, procMs: 20, queueMs: 1, top5: [] });
-    endpoint.push({ type: 'reply', t: sent + lat, seq, sentAt: sent, latencyMs: lat, worker: 'cloud0', label: 'Neutral' });
+    worker.push({
+      type: 'processed',
+      t: sent + lat - 1,
+      endpoint: 'e0',
+      seq,
+      sentAt: sent,
+      dequeuedAt: sent + 3,
+      procMs: 20,
+      queueMs: 1,
+      top5: [],
+    });
+    endpoint.push({
+      type: 'reply',
+      t: sent + lat,
+      seq,
+      sentAt: sent,
+      latencyMs: lat,
+      worker: 'cloud0',
+      label: 'Neutral',
+    });
   });
-  endpoint.push({ type: 'end', t: T0 + latencies.length * 100 + 500, sent: latencies.length, received: latencies.length, lost: 0, behind: 0 });
+  endpoint.push({
+    type: 'end',
+    t: T0 + latencies.length * 100 + 500,
+    sent: latencies.length,
+    received: latencies.length,
+    lost: 0,
+    behind: 0,
+  });
   return { worker, endpoint };
 }
 
@@ -31,8 +68,21 @@ describe('tables (upstream columns, 5–90 % trimming, percentiles)', () => {
     ]);
     const [w, e] = t.tables;
     expect(w!.title).toBe('CLOUD OUTPUT');
-    expect(w!.columns.slice(0, 5)).toEqual(['worker_id', 'total_time (s)', 'delay_avg (ms)', 'delay_stdev (ms)', 'proc_time/data (ms)']);
-    expect(e!.columns.slice(0, 6)).toEqual(['connected_to', 'total_time (s)', 'preproc_time/data (ms)', 'data_size_avg (kb)', 'latency_avg (ms)', 'latency_stdev (ms)']);
+    expect(w!.columns.slice(0, 5)).toEqual([
+      'worker_id',
+      'total_time (s)',
+      'delay_avg (ms)',
+      'delay_stdev (ms)',
+      'proc_time/data (ms)',
+    ]);
+    expect(e!.columns.slice(0, 6)).toEqual([
+      'connected_to',
+      'total_time (s)',
+      'preproc_time/data (ms)',
+      'data_size_avg (kb)',
+      'latency_avg (ms)',
+      'latency_stdev (ms)',
+    ]);
     expect(w!.columns).toEqual(WORKER_COLUMNS);
     expect(e!.columns).toEqual(ENDPOINT_COLUMNS);
     const row = Object.fromEntries(e!.columns.map((c, i) => [c, e!.rows[0]![i]]));
@@ -62,7 +112,9 @@ describe('tables (upstream columns, 5–90 % trimming, percentiles)', () => {
   it('trimming hides tails that p99 shows, and negative latencies are dropped with a note', () => {
     const lat = [...Array.from({ length: 96 }, () => 10), 5000, 5000, 5000, -3];
     const { endpoint } = synthetic(lat);
-    const t = buildTables('edge', [{ name: 'edge0_endpoint0', kind: 'endpoint', index: 0, connectedTo: 0, records: endpoint }]);
+    const t = buildTables('edge', [
+      { name: 'edge0_endpoint0', kind: 'endpoint', index: 0, connectedTo: 0, records: endpoint },
+    ]);
     const e = t.tables[1]!;
     const row = Object.fromEntries(e.columns.map((c, i) => [c, e.rows[0]![i]]));
     expect(row['latency_avg (ms)']).toBe(10);
@@ -74,12 +126,29 @@ describe('tables (upstream columns, 5–90 % trimming, percentiles)', () => {
   it('endpoint-only mode uses upstream endpoint-only columns', () => {
     const records: ComponentRecord[] = [0, 1, 2].flatMap((seq): ComponentRecord[] => [
       { type: 'sent', t: T0 + seq * 200, seq, bytes: 1, prepMs: 1 },
-      { type: 'processed', t: T0 + seq * 200 + 30, endpoint: 'endpoint0', seq, sentAt: T0 + seq * 200, dequeuedAt: T0 + seq * 200, procMs: 25, queueMs: 0, latencyMs: 30, top5: [] },
+      {
+        type: 'processed',
+        t: T0 + seq * 200 + 30,
+        endpoint: 'endpoint0',
+        seq,
+        sentAt: T0 + seq * 200,
+        dequeuedAt: T0 + seq * 200,
+        procMs: 25,
+        queueMs: 0,
+        latencyMs: 30,
+        top5: [],
+      },
     ]);
     const t = buildTables('endpoint', [{ name: 'endpoint0', kind: 'combined', index: 0, records }]);
     expect(t.tables).toHaveLength(1);
     expect(t.tables[0]!.columns).toEqual(ENDPOINT_ONLY_COLUMNS);
-    expect(t.tables[0]!.columns.slice(0, 5)).toEqual(['endpoint_id', 'total_time (s)', 'proc_time/data (ms)', 'latency_avg (ms)', 'latency_stdev (ms)']);
+    expect(t.tables[0]!.columns.slice(0, 5)).toEqual([
+      'endpoint_id',
+      'total_time (s)',
+      'proc_time/data (ms)',
+      'latency_avg (ms)',
+      'latency_stdev (ms)',
+    ]);
     expect(t.tables[0]!.rows[0]!.slice(0, 5)).toEqual([0, 0.43, 25, 30, 0]);
   });
 });
@@ -117,12 +186,19 @@ describe('planning rules', () => {
 describe('wire format and records', () => {
   it('round-trips a message and parses JSON records among other output', () => {
     const img = Uint8Array.from([0xff, 0xd8, 1, 2, 3]);
-    const msg = encodeMessage({ kind: 'image', t: 1.5, seq: 7, endpoint: 'e', replyUrl: 'mqtt://x:1', replyTopic: 'r' }, img);
+    const msg = encodeMessage(
+      { kind: 'image', t: 1.5, seq: 7, endpoint: 'e', replyUrl: 'mqtt://x:1', replyTopic: 'r' },
+      img,
+    );
     const back = decodeMessage(msg);
     expect(back.header).toMatchObject({ kind: 'image', seq: 7 });
     expect([...back.image]).toEqual([...img]);
     expect(() => decodeMessage(Buffer.from([1, 0]))).toThrow();
-    const { records, other } = parseRecords(['{"type":"ready","t":1,"component":"x"}', 'warning: something', '{broken']);
+    const { records, other } = parseRecords([
+      '{"type":"ready","t":1,"component":"x"}',
+      'warning: something',
+      '{broken',
+    ]);
     expect(records).toHaveLength(1);
     expect(other).toEqual(['warning: something', '{broken']);
   });

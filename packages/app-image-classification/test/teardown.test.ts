@@ -17,11 +17,27 @@ describe('teardown and cancellation', () => {
   it('teardown from the state blob alone (fresh context) stops a component that is still running', async () => {
     cluster = await makeCluster({ endpoint: 1 }, false);
     const node = cluster.nodes[0]!;
-    const proc = await node.spawn(['sleep', '60'], { logFile: join(cluster.dir, 'sleep.log'), detached: true });
+    const proc = await node.spawn(['sleep', '60'], {
+      logFile: join(cluster.dir, 'sleep.log'),
+      detached: true,
+    });
     const state: AppState = {
-      components: [{ name: 'endpoint0', node: node.name, runner: 'process', pid: proc.ref.pid, startTime: processStartTime(proc.ref.pid)!, status: 'running' }],
+      components: [
+        {
+          name: 'endpoint0',
+          node: node.name,
+          runner: 'process',
+          pid: proc.ref.pid,
+          startTime: processStartTime(proc.ref.pid)!,
+          status: 'running',
+        },
+      ],
     };
-    const fresh = createTestContext<Options, AppState>({ config: optionsSchema.parse({ frequency: 1 }), nodes: cluster.nodes, state });
+    const fresh = createTestContext<Options, AppState>({
+      config: optionsSchema.parse({ frequency: 1 }),
+      nodes: cluster.nodes,
+      state,
+    });
     expect(isSameProcessRunning(proc.ref)).toBe(true);
     await app.teardown(fresh);
     expect(isSameProcessRunning(proc.ref)).toBe(false);
@@ -32,9 +48,27 @@ describe('teardown and cancellation', () => {
   it('teardown never signals a recycled PID (start time differs)', async () => {
     cluster = await makeCluster({ endpoint: 1 }, false);
     const node = cluster.nodes[0]!;
-    const proc = await node.spawn(['sleep', '30'], { logFile: join(cluster.dir, 'sleep2.log'), detached: true });
-    const state: AppState = { components: [{ name: 'x', node: node.name, runner: 'process', pid: proc.ref.pid, startTime: '1', status: 'running' }] };
-    const ctx = createTestContext<Options, AppState>({ config: optionsSchema.parse({ frequency: 1 }), nodes: cluster.nodes, state });
+    const proc = await node.spawn(['sleep', '30'], {
+      logFile: join(cluster.dir, 'sleep2.log'),
+      detached: true,
+    });
+    const state: AppState = {
+      components: [
+        {
+          name: 'x',
+          node: node.name,
+          runner: 'process',
+          pid: proc.ref.pid,
+          startTime: '1',
+          status: 'running',
+        },
+      ],
+    };
+    const ctx = createTestContext<Options, AppState>({
+      config: optionsSchema.parse({ frequency: 1 }),
+      nodes: cluster.nodes,
+      state,
+    });
     await app.teardown(ctx);
     expect(isSameProcessRunning(proc.ref)).toBe(true);
     await node.stop(proc.ref, { graceMs: 500 });
@@ -58,7 +92,10 @@ describe('teardown and cancellation', () => {
     expect(Date.now() - started).toBeLessThan(20_000);
     const comps = ctx.state.get()!.components;
     expect(comps.length).toBe(2);
-    for (const c of comps) expect(isSameProcessRunning({ pid: c.pid!, ...(c.startTime ? { startTime: c.startTime } : {}) })).toBe(false);
+    for (const c of comps)
+      expect(isSameProcessRunning({ pid: c.pid!, ...(c.startTime ? { startTime: c.startTime } : {}) })).toBe(
+        false,
+      );
     await app.teardown(ctx);
   }, 40_000);
 });

@@ -52,8 +52,17 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  */
 export async function connectBroker(url: string, clientId: string, lossSeconds: number): Promise<MqttClient> {
   const { connectAsync } = await import('mqtt');
-  const client = await connectAsync(url, { clientId, reconnectPeriod: 500, connectTimeout: 5000, clean: true, keepalive: 10 }).catch((error: unknown) =>
-    fail(`cannot connect to MQTT broker ${url}: ${error instanceof Error ? error.message : String(error)}`, 3),
+  const client = await connectAsync(url, {
+    clientId,
+    reconnectPeriod: 500,
+    connectTimeout: 5000,
+    clean: true,
+    keepalive: 10,
+  }).catch((error: unknown) =>
+    fail(
+      `cannot connect to MQTT broker ${url}: ${error instanceof Error ? error.message : String(error)}`,
+      3,
+    ),
   );
   let downSince: number | undefined;
   client.on('close', () => (downSince ??= Date.now()));

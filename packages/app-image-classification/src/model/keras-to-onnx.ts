@@ -1,5 +1,12 @@
 import { ContinuumError } from '@continuum/plugin-api';
-import { encodeModel, TensorType, type AttributeValue, type GraphInit, type NodeInit, type TensorInit } from './onnx-proto.js';
+import {
+  encodeModel,
+  TensorType,
+  type AttributeValue,
+  type GraphInit,
+  type NodeInit,
+  type TensorInit,
+} from './onnx-proto.js';
 
 /**
  * Converts a Keras "layers" model (the format tfjs-layers stores, as nsfwjs ships MobileNetV2 and
@@ -49,7 +56,8 @@ function hwioToOihw(w: Weight): Weight {
   for (let h = 0; h < kh; h++)
     for (let x = 0; x < kw; x++)
       for (let i = 0; i < ci; i++)
-        for (let o = 0; o < co; o++) out[((o * ci + i) * kh + h) * kw + x] = w.values[((h * kw + x) * ci + i) * co + o] as number;
+        for (let o = 0; o < co; o++)
+          out[((o * ci + i) * kh + h) * kw + x] = w.values[((h * kw + x) * ci + i) * co + o] as number;
   return { shape: [co, ci, kh, kw], values: out };
 }
 
@@ -60,14 +68,19 @@ function depthwiseToOnnx(w: Weight): Weight {
   for (let h = 0; h < kh; h++)
     for (let x = 0; x < kw; x++)
       for (let ch = 0; ch < c; ch++)
-        for (let k = 0; k < m; k++) out[((ch * m + k) * kh + h) * kw + x] = w.values[((h * kw + x) * c + ch) * m + k] as number;
+        for (let k = 0; k < m; k++)
+          out[((ch * m + k) * kh + h) * kw + x] = w.values[((h * kw + x) * c + ch) * m + k] as number;
   return { shape: [c * m, 1, kh, kw], values: out };
 }
 
 function unsupported(layer: KerasLayer, why: string): never {
-  throw new ContinuumError('APP_MODEL_UNSUPPORTED_LAYER', `Cannot convert Keras layer ${layer.name} (${layer.class_name}): ${why}.`, {
-    hint: 'Only the layers of MobileNetV2/InceptionV3-style models are supported; export other models to ONNX yourself and pass model: {onnx, labels}.',
-  });
+  throw new ContinuumError(
+    'APP_MODEL_UNSUPPORTED_LAYER',
+    `Cannot convert Keras layer ${layer.name} (${layer.class_name}): ${why}.`,
+    {
+      hint: 'Only the layers of MobileNetV2/InceptionV3-style models are supported; export other models to ONNX yourself and pass model: {onnx, labels}.',
+    },
+  );
 }
 
 export function convertKerasToOnnx(
@@ -84,7 +97,11 @@ export function convertKerasToOnnx(
 
   const weight = (layer: KerasLayer, key: string): Weight => {
     const w = weights.get(`${layer.name}/${key}`);
-    if (w === undefined) throw new ContinuumError('APP_MODEL_BAD_WEIGHTS', `Weight ${layer.name}/${key} is missing from the weights manifest.`);
+    if (w === undefined)
+      throw new ContinuumError(
+        'APP_MODEL_BAD_WEIGHTS',
+        `Weight ${layer.name}/${key} is missing from the weights manifest.`,
+      );
     return w;
   };
   const inputsOf = (layer: KerasLayer): { tensor: string; rank: number; channels: number }[] => {
@@ -118,7 +135,13 @@ export function convertKerasToOnnx(
         const shape = c['batch_input_shape'] as (number | null)[];
         if (shape.length !== 4) unsupported(layer, 'only image inputs [batch, h, w, c] are supported');
         inputShape = shape.slice(1) as number[];
-        nodes.push({ op: 'Transpose', name: `${name}/nchw`, inputs: [INPUT_NAME], outputs: [`${name}/nchw`], attributes: { perm: ints([0, 3, 1, 2]) } });
+        nodes.push({
+          op: 'Transpose',
+          name: `${name}/nchw`,
+          inputs: [INPUT_NAME],
+          outputs: [`${name}/nchw`],
+          attributes: { perm: ints([0, 3, 1, 2]) },
+        });
         outputs.set(name, { tensor: `${name}/nchw`, rank: 4, channels: shape[3] as number });
         break;
       }
@@ -135,7 +158,9 @@ export function convertKerasToOnnx(
         const [x] = inputsOf(layer);
         const depthwise = layer.class_name === 'DepthwiseConv2D';
         const dilation = (c['dilation_rate'] as number[] | undefined) ?? [1, 1];
-        const kernel = depthwise ? depthwiseToOnnx(weight(layer, 'depthwise_kernel')) : hwioToOihw(weight(layer, 'kernel'));
+        const kernel = depthwise
+          ? depthwiseToOnnx(weight(layer, 'depthwise_kernel'))
+          : hwioToOihw(weight(layer, 'kernel'));
         initializers.push(floatTensor(`${name}/W`, kernel.shape, kernel.values));
         const inputs = [x!.tensor, `${name}/W`];
         if (c['use_bias'] === true) {
@@ -166,10 +191,17 @@ export function convertKerasToOnnx(
         if (axis !== -1 && axis !== 3) unsupported(layer, `axis ${axis}`);
         const mean = weight(layer, 'moving_mean');
         const n = mean.values.length;
-        const gamma = c['scale'] === false ? { shape: [n], values: new Float32Array(n).fill(1) } : weight(layer, 'gamma');
-        const beta = c['center'] === false ? { shape: [n], values: new Float32Array(n) } : weight(layer, 'beta');
+        const gamma =
+          c['scale'] === false ? { shape: [n], values: new Float32Array(n).fill(1) } : weight(layer, 'gamma');
+        const beta =
+          c['center'] === false ? { shape: [n], values: new Float32Array(n) } : weight(layer, 'beta');
         const variance = weight(layer, 'moving_variance');
-        for (const [key, w] of [['scale', gamma], ['B', beta], ['mean', mean], ['var', variance]] as const) {
+        for (const [key, w] of [
+          ['scale', gamma],
+          ['B', beta],
+          ['mean', mean],
+          ['var', variance],
+        ] as const) {
           initializers.push(floatTensor(`${name}/${key}`, [n], w.values));
         }
         nodes.push({
@@ -184,15 +216,26 @@ export function convertKerasToOnnx(
       }
       case 'ReLU': {
         const [x] = inputsOf(layer);
-        if (((c['negative_slope'] as number | undefined) ?? 0) !== 0 || ((c['threshold'] as number | undefined) ?? 0) !== 0) {
+        if (
+          ((c['negative_slope'] as number | undefined) ?? 0) !== 0 ||
+          ((c['threshold'] as number | undefined) ?? 0) !== 0
+        ) {
           unsupported(layer, 'negative_slope/threshold other than 0');
         }
         const max = c['max_value'] as number | null | undefined;
         if (max === null || max === undefined) {
           nodes.push({ op: 'Relu', name, inputs: [x!.tensor], outputs: [name] });
         } else {
-          initializers.push(floatTensor(`${name}/min`, [], Float32Array.of(0)), floatTensor(`${name}/max`, [], Float32Array.of(max)));
-          nodes.push({ op: 'Clip', name, inputs: [x!.tensor, `${name}/min`, `${name}/max`], outputs: [name] });
+          initializers.push(
+            floatTensor(`${name}/min`, [], Float32Array.of(0)),
+            floatTensor(`${name}/max`, [], Float32Array.of(max)),
+          );
+          nodes.push({
+            op: 'Clip',
+            name,
+            inputs: [x!.tensor, `${name}/min`, `${name}/max`],
+            outputs: [name],
+          });
         }
         outputs.set(name, { ...x!, tensor: name });
         break;
@@ -217,23 +260,50 @@ export function convertKerasToOnnx(
         const xs = inputsOf(layer);
         const axis = c['axis'] as number;
         if (axis !== -1 && axis !== 3) unsupported(layer, `concatenation axis ${axis}`);
-        nodes.push({ op: 'Concat', name, inputs: xs.map((x) => x.tensor), outputs: [name], attributes: { axis: { kind: 'int', value: 1 } } });
+        nodes.push({
+          op: 'Concat',
+          name,
+          inputs: xs.map((x) => x.tensor),
+          outputs: [name],
+          attributes: { axis: { kind: 'int', value: 1 } },
+        });
         outputs.set(name, { tensor: name, rank: 4, channels: xs.reduce((s, x) => s + x.channels, 0) });
         break;
       }
       case 'MaxPooling2D':
       case 'AveragePooling2D': {
         const [x] = inputsOf(layer);
-        const attributes = { kernel_shape: ints(c['pool_size'] as number[]), strides: ints(c['strides'] as number[]), ...spatial(layer, c['padding']) };
+        const attributes = {
+          kernel_shape: ints(c['pool_size'] as number[]),
+          strides: ints(c['strides'] as number[]),
+          ...spatial(layer, c['padding']),
+        };
         // Keras "same" average pooling ignores the padded cells, as count_include_pad=0 (the default) does.
-        nodes.push({ op: layer.class_name === 'MaxPooling2D' ? 'MaxPool' : 'AveragePool', name, inputs: [x!.tensor], outputs: [name], attributes });
+        nodes.push({
+          op: layer.class_name === 'MaxPooling2D' ? 'MaxPool' : 'AveragePool',
+          name,
+          inputs: [x!.tensor],
+          outputs: [name],
+          attributes,
+        });
         outputs.set(name, { ...x!, tensor: name });
         break;
       }
       case 'GlobalAveragePooling2D': {
         const [x] = inputsOf(layer);
-        nodes.push({ op: 'GlobalAveragePool', name: `${name}/pool`, inputs: [x!.tensor], outputs: [`${name}/pool`] });
-        nodes.push({ op: 'Flatten', name, inputs: [`${name}/pool`], outputs: [name], attributes: { axis: { kind: 'int', value: 1 } } });
+        nodes.push({
+          op: 'GlobalAveragePool',
+          name: `${name}/pool`,
+          inputs: [x!.tensor],
+          outputs: [`${name}/pool`],
+        });
+        nodes.push({
+          op: 'Flatten',
+          name,
+          inputs: [`${name}/pool`],
+          outputs: [name],
+          attributes: { axis: { kind: 'int', value: 1 } },
+        });
         outputs.set(name, { tensor: name, rank: 2, channels: x!.channels });
         break;
       }
@@ -242,10 +312,22 @@ export function convertKerasToOnnx(
         // Keras flattens channels-last: go back to NHWC first so the Dense weights line up.
         let input = x!.tensor;
         if (x!.rank === 4) {
-          nodes.push({ op: 'Transpose', name: `${name}/nhwc`, inputs: [input], outputs: [`${name}/nhwc`], attributes: { perm: ints([0, 2, 3, 1]) } });
+          nodes.push({
+            op: 'Transpose',
+            name: `${name}/nhwc`,
+            inputs: [input],
+            outputs: [`${name}/nhwc`],
+            attributes: { perm: ints([0, 2, 3, 1]) },
+          });
           input = `${name}/nhwc`;
         }
-        nodes.push({ op: 'Flatten', name, inputs: [input], outputs: [name], attributes: { axis: { kind: 'int', value: 1 } } });
+        nodes.push({
+          op: 'Flatten',
+          name,
+          inputs: [input],
+          outputs: [name],
+          attributes: { axis: { kind: 'int', value: 1 } },
+        });
         outputs.set(name, { tensor: name, rank: 2, channels: 0 });
         break;
       }
@@ -262,7 +344,11 @@ export function convertKerasToOnnx(
         }
         nodes.push({ op: 'Gemm', name, inputs, outputs: [name] });
         lastUnits = c['units'] as number;
-        outputs.set(name, { tensor: addActivation(layer, name, (c['activation'] as string | undefined) ?? 'linear'), rank: 2, channels: lastUnits });
+        outputs.set(name, {
+          tensor: addActivation(layer, name, (c['activation'] as string | undefined) ?? 'linear'),
+          rank: 2,
+          channels: lastUnits,
+        });
         break;
       }
       case 'Dropout': {
@@ -278,7 +364,10 @@ export function convertKerasToOnnx(
   const outputLayer = model.output_layers[0]?.[0];
   const final = outputLayer === undefined ? undefined : outputs.get(outputLayer);
   if (inputShape === undefined || final === undefined || final.rank !== 2) {
-    throw new ContinuumError('APP_MODEL_UNSUPPORTED', 'The Keras model must have one image input and one flat classification output.');
+    throw new ContinuumError(
+      'APP_MODEL_UNSUPPORTED',
+      'The Keras model must have one image input and one flat classification output.',
+    );
   }
   nodes.push({ op: 'Identity', name: OUTPUT_NAME, inputs: [final.tensor], outputs: [OUTPUT_NAME] });
   const graph: GraphInit = {

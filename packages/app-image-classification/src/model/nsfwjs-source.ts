@@ -12,7 +12,10 @@ import type { KerasModelConfig, Weight } from './keras-to-onnx.js';
 
 export type BuiltinModel = 'mobilenet-v2' | 'inception-v3';
 
-const FOLDERS: Record<BuiltinModel, string> = { 'mobilenet-v2': 'mobilenet_v2', 'inception-v3': 'inception_v3' };
+const FOLDERS: Record<BuiltinModel, string> = {
+  'mobilenet-v2': 'mobilenet_v2',
+  'inception-v3': 'inception_v3',
+};
 
 /** nsfwjs' class order (NSFW_CLASSES in nsfwjs). */
 export const NSFW_LABELS = ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'];
@@ -43,10 +46,14 @@ export function nsfwjsModelDir(model: BuiltinModel): string {
     }
     if (root === undefined) throw new Error('nsfwjs/dist/models not found');
   } catch (error) {
-    throw new ContinuumError('APP_MODEL_SOURCE_MISSING', 'The nsfwjs package (which ships the MobileNetV2/InceptionV3 weights) is not installed.', {
-      hint: 'Run npm install in the Continuum checkout (nsfwjs 4.3.0 is a dependency of @continuum/app-image-classification).',
-      cause: error,
-    });
+    throw new ContinuumError(
+      'APP_MODEL_SOURCE_MISSING',
+      'The nsfwjs package (which ships the MobileNetV2/InceptionV3 weights) is not installed.',
+      {
+        hint: 'Run npm install in the Continuum checkout (nsfwjs 4.3.0 is a dependency of @continuum/app-image-classification).',
+        cause: error,
+      },
+    );
   }
   return join(root, 'dist', 'models', FOLDERS[model]);
 }
@@ -65,7 +72,10 @@ export function nsfwjsSourceHash(model: BuiltinModel, converterVersion: string):
   return hash.digest('hex').slice(0, 16);
 }
 
-export function loadNsfwjsModel(model: BuiltinModel): { config: KerasModelConfig; weights: Map<string, Weight> } {
+export function loadNsfwjsModel(model: BuiltinModel): {
+  config: KerasModelConfig;
+  weights: Map<string, Weight>;
+} {
   const dir = nsfwjsModelDir(model);
   const module = require(join(dir, 'model.min.js')) as ModelModule;
   const weights = new Map<string, Weight>();
@@ -83,15 +93,23 @@ export function loadNsfwjsModel(model: BuiltinModel): { config: KerasModelConfig
         for (let i = 0; i < count; i++) values[i] = min + (data[offset + i] as number) * scale;
         offset += count;
       } else if (q === undefined && entry.dtype === 'float32') {
-        values.set(new Float32Array(data.buffer.slice(data.byteOffset + offset, data.byteOffset + offset + count * 4)));
+        values.set(
+          new Float32Array(data.buffer.slice(data.byteOffset + offset, data.byteOffset + offset + count * 4)),
+        );
         offset += count * 4;
       } else {
-        throw new ContinuumError('APP_MODEL_BAD_WEIGHTS', `Weight ${entry.name} uses ${q?.dtype ?? entry.dtype}, which the converter does not read.`);
+        throw new ContinuumError(
+          'APP_MODEL_BAD_WEIGHTS',
+          `Weight ${entry.name} uses ${q?.dtype ?? entry.dtype}, which the converter does not read.`,
+        );
       }
       weights.set(entry.name, { shape: entry.shape, values });
     }
     if (offset !== data.length) {
-      throw new ContinuumError('APP_MODEL_BAD_WEIGHTS', `nsfwjs ${model}: manifest describes ${offset} bytes but the shards hold ${data.length}.`);
+      throw new ContinuumError(
+        'APP_MODEL_BAD_WEIGHTS',
+        `nsfwjs ${model}: manifest describes ${offset} bytes but the shards hold ${data.length}.`,
+      );
     }
   }
   return { config: module.modelTopology.model_config.config, weights };

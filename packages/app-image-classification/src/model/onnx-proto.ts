@@ -123,7 +123,9 @@ function writeValueInfo(w: Writer, v: ValueInfo): void {
       tensor.intField(1, v.elemType);
       tensor.messageField(2, (shape) => {
         for (const d of v.shape) {
-          shape.messageField(1, (dim) => (typeof d === 'number' ? dim.intField(1, d) : dim.stringField(2, d)));
+          shape.messageField(1, (dim) =>
+            typeof d === 'number' ? dim.intField(1, d) : dim.stringField(2, d),
+          );
         }
       });
     }),

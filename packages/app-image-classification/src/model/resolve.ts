@@ -37,7 +37,10 @@ export function modelCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 const BUILTIN_INPUT: Record<BuiltinModel, number> = { 'mobilenet-v2': 224, 'inception-v3': 299 };
 
 /** Converts (once) and caches an nsfwjs model as ONNX; returns the cached file if it is already there. */
-export function ensureBuiltinModel(model: BuiltinModel, cacheDir = modelCacheDir()): ResolvedModel & { converted: boolean; convertMs: number } {
+export function ensureBuiltinModel(
+  model: BuiltinModel,
+  cacheDir = modelCacheDir(),
+): ResolvedModel & { converted: boolean; convertMs: number } {
   const hash = nsfwjsSourceHash(model, CONVERTER_VERSION);
   mkdirSync(cacheDir, { recursive: true });
   const onnxPath = join(cacheDir, `${model}-${hash}.onnx`);
@@ -46,7 +49,10 @@ export function ensureBuiltinModel(model: BuiltinModel, cacheDir = modelCacheDir
   const started = performance.now();
   if (!existsSync(onnxPath) || statSync(onnxPath).size === 0) {
     const { config, weights } = loadNsfwjsModel(model);
-    const { bytes } = convertKerasToOnnx(config, weights, { graphName: model, producer: `continuum-app-image-classification ${CONVERTER_VERSION}` });
+    const { bytes } = convertKerasToOnnx(config, weights, {
+      graphName: model,
+      producer: `continuum-app-image-classification ${CONVERTER_VERSION}`,
+    });
     // Write to a temporary name and rename, so a concurrent reader never sees half a model.
     const tmp = `${onnxPath}.${process.pid}.tmp`;
     writeFileSync(tmp, bytes);
@@ -69,21 +75,41 @@ export function ensureBuiltinModel(model: BuiltinModel, cacheDir = modelCacheDir
 }
 
 /** Resolves the `model` option: a built-in name (converted and cached) or a user ONNX file + labels. */
-export function resolveModel(option: ModelOption | undefined, baseDir: string, cacheDir?: string): ResolvedModel {
+export function resolveModel(
+  option: ModelOption | undefined,
+  baseDir: string,
+  cacheDir?: string,
+): ResolvedModel {
   const chosen = option ?? 'mobilenet-v2';
   if (typeof chosen === 'string') {
-    const { converted: _c, convertMs: _m, ...model } = ensureBuiltinModel(chosen, cacheDir);
-    return model;
+    const built = ensureBuiltinModel(chosen, cacheDir);
+    return {
+      name: built.name,
+      onnxPath: built.onnxPath,
+      labelsPath: built.labelsPath,
+      inputSize: built.inputSize,
+      layout: built.layout,
+      mean: built.mean,
+      std: built.std,
+      hash: built.hash,
+    };
   }
   const at = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
   const onnxPath = at(chosen.onnx);
   const labelsPath = at(chosen.labels);
-  for (const [key, file] of [['onnx', onnxPath], ['labels', labelsPath]] as const) {
+  for (const [key, file] of [
+    ['onnx', onnxPath],
+    ['labels', labelsPath],
+  ] as const) {
     if (!existsSync(file) || !statSync(file).isFile()) {
-      throw new ContinuumError('APP_MODEL_NOT_FOUND', `application.options.model.${key}: file ${file} does not exist.`, {
-        hint: `Fix the path in the config (relative paths are resolved against ${baseDir}), or use model: mobilenet-v2.`,
-        details: { path: `application.options.model.${key}`, file },
-      });
+      throw new ContinuumError(
+        'APP_MODEL_NOT_FOUND',
+        `application.options.model.${key}: file ${file} does not exist.`,
+        {
+          hint: `Fix the path in the config (relative paths are resolved against ${baseDir}), or use model: mobilenet-v2.`,
+          details: { path: `application.options.model.${key}`, file },
+        },
+      );
     }
   }
   const hash = createHash('sha256').update(readFileSync(onnxPath)).digest('hex').slice(0, 16);

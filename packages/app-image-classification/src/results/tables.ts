@@ -1,4 +1,11 @@
-import { percentile, round2, summarize, type Cell, type ResultTable, type Series } from '@continuum/plugin-api';
+import {
+  percentile,
+  round2,
+  summarize,
+  type Cell,
+  type ResultTable,
+  type Series,
+} from '@continuum/plugin-api';
 import type { ComponentRecord } from '../protocol.js';
 
 /**
@@ -72,15 +79,21 @@ const pick = <T extends ComponentRecord['type']>(records: readonly ComponentReco
 /** Upstream drops negative values (clock skew) with a warning. */
 function nonNegative(values: number[], what: string, who: string, notes: string[]): number[] {
   const kept = values.filter((v) => v >= 0);
-  if (kept.length < values.length) notes.push(`${who}: dropped ${values.length - kept.length} negative ${what} value(s) (clock skew?)`);
+  if (kept.length < values.length)
+    notes.push(`${who}: dropped ${values.length - kept.length} negative ${what} value(s) (clock skew?)`);
   return kept;
 }
 
 const r2 = (v: number | null): Cell => round2(v);
-const span = (times: number[]): number | null => (times.length === 0 ? null : (Math.max(...times) - Math.min(...times)) / 1000);
-const plainMean = (values: number[]): number | null => (values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length);
+const span = (times: number[]): number | null =>
+  times.length === 0 ? null : (Math.max(...times) - Math.min(...times)) / 1000;
+const plainMean = (values: number[]): number | null =>
+  values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
 
-export function buildTables(mode: 'cloud' | 'edge' | 'endpoint', outputs: readonly ComponentOutput[]): Tables {
+export function buildTables(
+  mode: 'cloud' | 'edge' | 'endpoint',
+  outputs: readonly ComponentOutput[],
+): Tables {
   const notes: string[] = [];
   const tables: ResultTable[] = [];
   const series: Series[] = [];
@@ -94,7 +107,13 @@ export function buildTables(mode: 'cloud' | 'edge' | 'endpoint', outputs: readon
   let lastReply = -Infinity;
 
   const latencySeries = (o: ComponentOutput, points: [number, number][]): void => {
-    series.push({ id: `latency-${o.name}`, title: `End-to-end latency, ${o.name}`, unit: 'ms', group: 'latency', points });
+    series.push({
+      id: `latency-${o.name}`,
+      title: `End-to-end latency, ${o.name}`,
+      unit: 'ms',
+      group: 'latency',
+      points,
+    });
   };
 
   if (mode !== 'endpoint') {
@@ -105,7 +124,12 @@ export function buildTables(mode: 'cloud' | 'edge' | 'endpoint', outputs: readon
     const rows = workers.map((w): Cell[] => {
       const recv = pick(w.records, 'recv');
       const processed = pick(w.records, 'processed');
-      const delays = nonNegative(recv.map((r) => r.delayMs), 'delay', w.name, notes);
+      const delays = nonNegative(
+        recv.map((r) => r.delayMs),
+        'delay',
+        w.name,
+        notes,
+      );
       const proc = processed.map((p) => p.procMs);
       const queue = processed.map((p) => p.queueMs);
       allDelays.push(...delays);
@@ -114,9 +138,25 @@ export function buildTables(mode: 'cloud' | 'edge' | 'endpoint', outputs: readon
       const d = summarize(delays);
       const p = summarize(proc);
       // Upstream: last "Get item" minus first "Read image and apply ML" (both at dequeue time).
-      return [w.index, r2(span(processed.map((x) => x.dequeuedAt))), r2(d.trimmedMean), r2(d.trimmedStdev), r2(p.trimmedMean), r2(d.p50), r2(d.p95), r2(d.p99), r2(plainMean(queue)), processed.length];
+      return [
+        w.index,
+        r2(span(processed.map((x) => x.dequeuedAt))),
+        r2(d.trimmedMean),
+        r2(d.trimmedStdev),
+        r2(p.trimmedMean),
+        r2(d.p50),
+        r2(d.p95),
+        r2(d.p99),
+        r2(plainMean(queue)),
+        processed.length,
+      ];
     });
-    tables.push({ id: 'worker', title: mode === 'cloud' ? 'CLOUD OUTPUT' : 'EDGE OUTPUT', columns: WORKER_COLUMNS, rows });
+    tables.push({
+      id: 'worker',
+      title: mode === 'cloud' ? 'CLOUD OUTPUT' : 'EDGE OUTPUT',
+      columns: WORKER_COLUMNS,
+      rows,
+    });
     const d = summarize(allDelays);
     const p = summarize(allProc);
     Object.assign(summary, {
@@ -134,9 +174,17 @@ export function buildTables(mode: 'cloud' | 'edge' | 'endpoint', outputs: readon
       const sentRecs = pick(e.records, 'sent');
       const replies = pick(e.records, 'reply');
       const end = pick(e.records, 'end')[0];
-      const latencies = nonNegative(replies.map((r) => r.latencyMs), 'latency', e.name, notes);
+      const latencies = nonNegative(
+        replies.map((r) => r.latencyMs),
+        'latency',
+        e.name,
+        notes,
+      );
       allLatencies.push(...latencies);
-      latencySeries(e, replies.map((r) => [r.sentAt, Math.round(r.latencyMs * 1000) / 1000]));
+      latencySeries(
+        e,
+        replies.map((r) => [r.sentAt, Math.round(r.latencyMs * 1000) / 1000]),
+      );
       const l = summarize(latencies);
       const pre = summarize(sentRecs.map((s) => s.prepMs));
       const myLost = end?.lost ?? sentRecs.length - replies.length;
@@ -168,10 +216,18 @@ export function buildTables(mode: 'cloud' | 'edge' | 'endpoint', outputs: readon
     const rows = combined.map((c): Cell[] => {
       const sentRecs = pick(c.records, 'sent');
       const processed = pick(c.records, 'processed');
-      const latencies = nonNegative(processed.map((p) => p.latencyMs ?? p.t - p.sentAt), 'latency', c.name, notes);
+      const latencies = nonNegative(
+        processed.map((p) => p.latencyMs ?? p.t - p.sentAt),
+        'latency',
+        c.name,
+        notes,
+      );
       allLatencies.push(...latencies);
       allProc.push(...processed.map((p) => p.procMs));
-      latencySeries(c, processed.map((p) => [p.sentAt, Math.round((p.latencyMs ?? 0) * 1000) / 1000]));
+      latencySeries(
+        c,
+        processed.map((p) => [p.sentAt, Math.round((p.latencyMs ?? 0) * 1000) / 1000]),
+      );
       const l = summarize(latencies);
       const p = summarize(processed.map((x) => x.procMs));
       const myLost = sentRecs.length - processed.length;
@@ -181,10 +237,25 @@ export function buildTables(mode: 'cloud' | 'edge' | 'endpoint', outputs: readon
       behind += pick(c.records, 'behind').length;
       for (const s of sentRecs) firstSend = Math.min(firstSend, s.t);
       for (const r of processed) lastReply = Math.max(lastReply, r.t);
-      return [c.index, r2(span(c.records.map((r) => r.t))), r2(p.trimmedMean), r2(l.trimmedMean), r2(l.trimmedStdev), r2(l.p50), r2(l.p95), r2(l.p99), sentRecs.length, processed.length, myLost];
+      return [
+        c.index,
+        r2(span(c.records.map((r) => r.t))),
+        r2(p.trimmedMean),
+        r2(l.trimmedMean),
+        r2(l.trimmedStdev),
+        r2(l.p50),
+        r2(l.p95),
+        r2(l.p99),
+        sentRecs.length,
+        processed.length,
+        myLost,
+      ];
     });
     tables.push({ id: 'endpoint', title: 'ENDPOINT OUTPUT', columns: ENDPOINT_ONLY_COLUMNS, rows });
-    Object.assign(summary, { proc_time_p50_ms: r2(percentile(allProc, 50)), images_processed: allProc.length });
+    Object.assign(summary, {
+      proc_time_p50_ms: r2(percentile(allProc, 50)),
+      images_processed: allProc.length,
+    });
   }
 
   const l = summarize(allLatencies);
@@ -201,6 +272,9 @@ export function buildTables(mode: 'cloud' | 'edge' | 'endpoint', outputs: readon
     latency_p95_ms: r2(l.p95),
     latency_p99_ms: r2(l.p99),
   });
-  if (behind > 0) notes.push(`Endpoints could not keep up with the frequency ${behind} time(s) (upstream prints "Can't keep up").`);
+  if (behind > 0)
+    notes.push(
+      `Endpoints could not keep up with the frequency ${behind} time(s) (upstream prints "Can't keep up").`,
+    );
   return { tables, summary, series, notes };
 }

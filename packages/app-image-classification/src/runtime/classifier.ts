@@ -24,7 +24,11 @@ export interface Classifier {
 }
 
 /** Pixels (RGB, HWC uint8) → the model's float tensor layout and normalisation. */
-export function toTensor(rgb: Uint8Array, size: number, model: Pick<ResolvedModel, 'layout' | 'mean' | 'std'>): Float32Array {
+export function toTensor(
+  rgb: Uint8Array,
+  size: number,
+  model: Pick<ResolvedModel, 'layout' | 'mean' | 'std'>,
+): Float32Array {
   const out = new Float32Array(size * size * 3);
   const [m0, m1, m2] = model.mean;
   const [s0, s1, s2] = model.std;

@@ -109,7 +109,10 @@ export class InferencePool {
       const job = this.queue.shift();
       if (job === undefined) break;
       slot.job = { ...job, dequeuedAt: nowMs() };
-      const req: ThreadRequest = job.payload.kind === 'classify' ? { id: job.id, kind: 'classify', jpeg: job.payload.jpeg } : { id: job.id, kind: 'infer', tensor: job.payload.tensor };
+      const req: ThreadRequest =
+        job.payload.kind === 'classify'
+          ? { id: job.id, kind: 'classify', jpeg: job.payload.jpeg }
+          : { id: job.id, kind: 'infer', tensor: job.payload.tensor };
       slot.worker.postMessage(req);
     }
     if (this.queue.length === 0 && this.inFlight === 0) {

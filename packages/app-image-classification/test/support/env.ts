@@ -57,7 +57,14 @@ export async function startMosquitto(host: string, dir: string): Promise<TestBro
     }
   }
   const startTime = processStartTime(pid);
-  return { host, port, pid, startTime, logFile, stop: () => stopHostProcess({ pid, ...(startTime ? { startTime } : {}) }, 2000) };
+  return {
+    host,
+    port,
+    pid,
+    startTime,
+    logFile,
+    stop: () => stopHostProcess({ pid, ...(startTime ? { startTime } : {}) }, 2000),
+  };
 }
 
 export function hostNode(name: string, tier: Tier, role: Role, address: string, cores = 2): Node {
@@ -77,19 +84,29 @@ export interface Cluster {
   dir: string;
   nodes: Node[];
   brokers: Record<string, TestBroker>;
-  mqttOutput: { implementation: string; port: number; brokers: Record<string, { host: string; port: number; pid: number; startTime?: string; logFile: string }> };
+  mqttOutput: {
+    implementation: string;
+    port: number;
+    brokers: Record<string, { host: string; port: number; pid: number; startTime?: string; logFile: string }>;
+  };
   runner: ReturnType<typeof createProcessRunner>;
   stop(): Promise<void>;
 }
 
 /** Host nodes on distinct loopback addresses (127.0.0.x needs no setup on Linux), one broker each. */
-export async function makeCluster(layout: { cloud?: number; edge?: number; endpoint: number }, withBrokers = true): Promise<Cluster> {
+export async function makeCluster(
+  layout: { cloud?: number; edge?: number; endpoint: number },
+  withBrokers = true,
+): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), 'app-ic-test-'));
   const nodes: Node[] = [];
   let octet = 2;
-  for (let i = 0; i < (layout.cloud ?? 0); i++) nodes.push(hostNode(`cloud${i}`, 'cloud', 'cloud', `127.0.0.${octet++}`));
-  for (let i = 0; i < (layout.edge ?? 0); i++) nodes.push(hostNode(`edge${i}`, 'edge', 'edge', `127.0.0.${octet++}`));
-  for (let i = 0; i < layout.endpoint; i++) nodes.push(hostNode(`endpoint${i}`, 'endpoint', 'endpoint', `127.0.0.${octet++}`, 1));
+  for (let i = 0; i < (layout.cloud ?? 0); i++)
+    nodes.push(hostNode(`cloud${i}`, 'cloud', 'cloud', `127.0.0.${octet++}`));
+  for (let i = 0; i < (layout.edge ?? 0); i++)
+    nodes.push(hostNode(`edge${i}`, 'edge', 'edge', `127.0.0.${octet++}`));
+  for (let i = 0; i < layout.endpoint; i++)
+    nodes.push(hostNode(`endpoint${i}`, 'endpoint', 'endpoint', `127.0.0.${octet++}`, 1));
   const brokers: Record<string, TestBroker> = {};
   if (withBrokers) {
     for (const n of nodes) brokers[n.name] = await startMosquitto(n.address, dir);
@@ -98,7 +115,16 @@ export async function makeCluster(layout: { cloud?: number; edge?: number; endpo
     implementation: 'mosquitto',
     port: 0,
     brokers: Object.fromEntries(
-      Object.entries(brokers).map(([n, b]) => [n, { host: b.host, port: b.port, pid: b.pid, ...(b.startTime ? { startTime: b.startTime } : {}), logFile: b.logFile }]),
+      Object.entries(brokers).map(([n, b]) => [
+        n,
+        {
+          host: b.host,
+          port: b.port,
+          pid: b.pid,
+          ...(b.startTime ? { startTime: b.startTime } : {}),
+          logFile: b.logFile,
+        },
+      ]),
     ),
   };
   return {
