@@ -99,7 +99,6 @@ export function legacyPlan(
   const specs = resolveNodes(tiers, upstream.controller);
 
   const provider = obj(config['provider']);
-  const providerOptions = obj(provider['options']);
   const addresses = new Map<string, { vmName: string; ip: string }>();
   let baseImages: PlannedBaseImage[] = [];
   if (provider['use'] === 'qemu') {
