@@ -30,7 +30,7 @@ export function throughputOk(measured: number, configured: number): boolean {
 }
 
 /** RTT per tier pair (all pairs at once), then throughput per shaped pair (one at a time). */
-export async function checkEmulation(nodes: readonly Node[], links: readonly LinkSpec[], options: CheckOptions): Promise<{ measurements: LinkMeasurement[]; warnings: string[] }> {
+export async function checkEmulation(nodes: readonly Node[], links: readonly LinkSpec[], options: CheckOptions): Promise<{ measurements: LinkMeasurement[]; warnings: string[]; throughputTool: string | undefined }> {
   const pairs = tierPairs(nodes);
   const measurements = (
     await Promise.all(
@@ -47,6 +47,7 @@ export async function checkEmulation(nodes: readonly Node[], links: readonly Lin
   ).flat();
   const warnings: string[] = [];
   for (const m of measurements) if (!m.ok) warnings.push(`RTT ${m.from} -> ${m.to}: ${m.note ?? 'off'}`);
+  const tools = new Set<string>();
   if (options.throughput) {
     let port = 47100;
     for (const m of measurements) {
@@ -56,6 +57,7 @@ export async function checkEmulation(nodes: readonly Node[], links: readonly Lin
       if (a === undefined || b === undefined || configured === null || configured === undefined) continue;
       const res = await measureThroughput(a, b, { seconds: options.throughputSeconds, port: port++, ...(options.signal ? { signal: options.signal } : {}) });
       m.measuredRateMbit = res.mbit;
+      tools.add(res.tool);
       if (res.mbit === null) {
         warnings.push(`throughput ${a.name} -> ${b.name}: test failed (${res.error ?? 'unknown'})`);
       } else if (!throughputOk(res.mbit, configured)) {
@@ -66,5 +68,5 @@ export async function checkEmulation(nodes: readonly Node[], links: readonly Lin
       }
     }
   }
-  return { measurements, warnings };
+  return { measurements, warnings, throughputTool: [...tools].join(',') || undefined };
 }

@@ -42,6 +42,20 @@ export function checkTopology(ctx: Ctx): Diagnostic[] {
         hint: `Set infrastructure.${tier}.cores to at most ${cores} (fractions allowed) or use a bigger host.`,
       });
     }
+    if (spec.nodes > 0 && ctx.host.memoryMiB > 0 && spec.memoryMiB > ctx.host.memoryMiB) {
+      diagnostics.push({
+        severity: 'warning',
+        path: `infrastructure.${tier}.memory`,
+        message: `${tier} nodes may use ${spec.memoryMiB} MiB each but this host has ${ctx.host.memoryMiB} MiB; the limit cannot be reached.`,
+      });
+    }
+    if (spec.nodes > 0 && (spec.diskReadMBps > 0 || spec.diskWriteMBps > 0)) {
+      diagnostics.push({
+        severity: 'warning',
+        path: `infrastructure.${tier}.readSpeed`,
+        message: `Disk throttles for ${tier} nodes are not enforced by the local provider (nodes share the host filesystem).`,
+      });
+    }
   }
   return diagnostics;
 }
@@ -107,14 +121,18 @@ const provider = defineProvider<LocalOptions, LocalState>({
     }
     const names = runNames(runTag(ctx.run.id));
     const emulate = ctx.topology.network.emulation;
-    const items: PlanItem[] = [{ resource: 'bridge', name: names.bridge }];
+    const items: PlanItem[] = [
+      { resource: 'netns', name: names.hub, details: { role: 'hub: the run bridge and its ports' } },
+      { resource: 'bridge', name: names.bridge, details: { namespace: names.hub } },
+    ];
     if (emulate && ctx.config.delay !== 'netem') {
       items.push({ resource: 'process', name: 'continuum-relay', details: { role: 'userspace delay relay (used when the kernel lacks netem)' } });
     }
     ctx.topology.nodes.forEach((n, i) => {
       const v = cgroupValues(n.limits);
       items.push({ resource: 'netns', name: names.namespace(n.name), details: { tier: n.tier, role: n.role } });
-      items.push({ resource: 'link', name: `${names.hostVeth(i)} or ${names.bridgeTap(i)}`, details: { node: n.name } });
+      const relay = emulate && ctx.config.delay === 'relay';
+      items.push({ resource: relay ? 'tap' : 'veth', name: relay ? names.bridgeTap(i) : names.hostVeth(i), details: { node: n.name, namespace: names.hub } });
       items.push({ resource: 'cgroup', name: names.cgroupNode(n.name), details: { cpuQuotaUs: v.cfsQuotaUs, cpuPeriodUs: v.cfsPeriodUs, memoryBytes: v.memoryBytes } });
       if (emulate) {
         for (const l of egressLinks(ctx.topology.network.links, n.tier)) {
@@ -155,4 +173,4 @@ const provider = defineProvider<LocalOptions, LocalState>({
 export default provider;
 export { localOptionsSchema, type LocalOptions } from './options.js';
 export type { LocalState } from './state.js';
-export { listRunLeftovers } from './teardown.js';
+export { cleanRunByTag, listRunLeftovers } from './teardown.js';

@@ -92,6 +92,7 @@ export async function provisionNetns(ctx: Ctx): Promise<Infrastructure> {
   timings['namespacesSeconds'] = elapsed(t);
 
   t = performance.now();
+  let relayScheduling: string | undefined;
   if (useRelay && state.relay) {
     // The relay creates eth0 in every node namespace (address, up) and the bridge ports in the hub.
     const pairs = planned.map((n) => ({
@@ -104,6 +105,7 @@ export async function provisionNetns(ctx: Ctx): Promise<Infrastructure> {
     const started = await startRelay(state.relay, relayConfig({ namespacePath: `/run/netns/${names.hub}`, bridge: names.bridge }, pairs, seed));
     state.relay = { ...state.relay, pid: started.pid, ...(started.startTime ? { startTime: started.startTime } : {}) };
     await ctx.state.set(state);
+    relayScheduling = started.scheduling;
   }
   timings['linksSeconds'] = elapsed(t);
 
@@ -128,6 +130,9 @@ export async function provisionNetns(ctx: Ctx): Promise<Infrastructure> {
   t = performance.now();
   const layout = detectCgroupLayout();
   const warnings: string[] = [];
+  if (relayScheduling === 'normal') {
+    warnings.push('The delay relay runs at normal priority (SCHED_FIFO refused): on a loaded host, delays get extra error and jitter.');
+  }
   if (layout.version === 'none') {
     warnings.push(`CPU and memory limits are NOT enforced: ${layout.reason}.`);
   } else {
@@ -151,6 +156,7 @@ export async function provisionNetns(ctx: Ctx): Promise<Infrastructure> {
   if (backend === 'none') warnings.push('Link emulation is off (infrastructure.network.emulation: false): links are unshaped.');
 
   const v = ctx.config.validation;
+  let throughputTool: string | undefined;
   if (backend !== 'none' && (v.rtt || v.throughput)) {
     t = performance.now();
     ctx.log.progress('measuring emulated links');
@@ -165,6 +171,7 @@ export async function provisionNetns(ctx: Ctx): Promise<Infrastructure> {
     });
     emulation.measurements = v.rtt ? check.measurements : check.measurements.map((m) => ({ ...m, measuredRttMs: null }));
     warnings.push(...check.warnings);
+    throughputTool = check.throughputTool;
     timings['validationSeconds'] = elapsed(t);
   }
   for (const w of warnings) ctx.log.warn(w);
@@ -179,6 +186,8 @@ export async function provisionNetns(ctx: Ctx): Promise<Infrastructure> {
     timings,
   };
   if (state.relay?.pid !== undefined) details['relayPid'] = state.relay.pid;
+  if (relayScheduling !== undefined) details['relayScheduling'] = relayScheduling;
+  if (throughputTool !== undefined) details['throughputTool'] = throughputTool;
   return { provider: 'local', nodes: infos, emulation, details };
 }
 

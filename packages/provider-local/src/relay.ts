@@ -31,7 +31,11 @@ export function ensureRelayBinary(binary = relayBinaryPath()): string {
  * Start the relay detached (it must outlive this process: it IS the links) and wait until it has
  * opened every TAP. Returns its PID and start time for the state file.
  */
-export async function startRelay(record: RelayRecord, config: string, timeoutMs = 10000): Promise<{ pid: number; startTime?: string }> {
+export async function startRelay(
+  record: RelayRecord,
+  config: string,
+  timeoutMs = 10000,
+): Promise<{ pid: number; startTime?: string; scheduling: string }> {
   writeFileSync(record.configFile, config);
   writeFileSync(record.logFile, '');
   const fd = openSync(record.logFile, 'a');
@@ -51,9 +55,11 @@ export async function startRelay(record: RelayRecord, config: string, timeoutMs 
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const log = readFileSync(record.logFile, 'utf8');
-    if (/^READY /m.test(log)) {
+    const ready = /^READY \d+(?: sched=(\w+))?/m.exec(log);
+    if (ready) {
       const startTime = processStartTime(pid);
-      return startTime === undefined ? { pid } : { pid, startTime };
+      const scheduling = ready[1] ?? 'unknown';
+      return startTime === undefined ? { pid, scheduling } : { pid, startTime, scheduling };
     }
     if (exited !== undefined) {
       throw new ContinuumError('LOCAL_RELAY_FAILED', `The delay relay exited (code ${exited}) before it was ready: ${log.trim().slice(0, 1000)}`, {

@@ -1,13 +1,14 @@
-import { readdirSync, readlinkSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { ContinuumError } from '@continuum/plugin-api';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { ContinuumError, stopHostProcess } from '@continuum/plugin-api';
 import type { Context } from '@continuum/plugin-api';
-import { removeCgroup } from './cgroups.js';
+import { detectCgroupLayout, removeCgroup, runCgroupDirs } from './cgroups.js';
 import { run } from './exec.js';
-import { isRunInterface, isRunNamespace } from './naming.js';
+import { isRunInterface, isRunNamespace, runNames } from './naming.js';
 import type { LocalOptions } from './options.js';
 import { stopRelay } from './relay.js';
 import type { LocalState } from './state.js';
+import { emptyState } from './state.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -111,4 +112,48 @@ export async function teardownLocal(ctx: Context<LocalOptions, LocalState>): Pro
       hint: 'Run `continuum down` again; if it persists, remove the listed objects with `ip netns del` / `ip link del` as root.',
     });
   }
+}
+
+/**
+ * `continuum clean`: remove a run's leftovers knowing only its tag (no state file): relays whose
+ * config file is this run's, namespaces and interfaces named with the tag, and its cgroups.
+ */
+export async function cleanRunByTag(tag: string): Promise<{ removed: string[] }> {
+  const removed: string[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      if (argv.length === 2 && argv[0]?.endsWith('/continuum-relay') && basename(argv[1] ?? '') === `relay-${tag}.conf`) {
+        await stopHostProcess({ pid: Number(entry) }, 2000);
+        removed.push(`relay pid ${entry}`);
+      }
+    } catch {
+      // vanished
+    }
+  }
+  const left = await listRunLeftovers(tag);
+  const layout = detectCgroupLayout();
+  const names = runNames(tag);
+  const parents = runCgroupDirs(layout, names.cgroupRun).filter((d) => existsSync(d));
+  const children = parents.flatMap((p) =>
+    readdirSync(p, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => join(p, d.name)),
+  );
+  const state: LocalState = {
+    ...emptyState(tag, 'netns'),
+    namespaces: left.namespaces,
+    links: left.links,
+    cgroups: children,
+    cgroupParents: parents,
+  };
+  let current: LocalState | undefined = state;
+  const ctx = {
+    state: { get: () => current, set: (s: LocalState) => ((current = s), Promise.resolve()) },
+    log: { warn: () => undefined },
+  } as unknown as Context<LocalOptions, LocalState>;
+  await teardownLocal(ctx);
+  removed.push(...left.namespaces.map((n) => `netns ${n}`), ...left.links.map((l) => `link ${l}`), ...parents.map((p) => `cgroup ${p}`));
+  return { removed };
 }

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isSameProcessRunning } from '@continuum/plugin-api';
 import type { Infrastructure, Node } from '@continuum/plugin-api';
 import { createTestContext } from '@continuum/plugin-api/testing';
-import provider from '../src/index.js';
+import provider, { cleanRunByTag } from '../src/index.js';
 import { localOptionsSchema } from '../src/options.js';
 import type { LocalState } from '../src/state.js';
 import { isRoot, leftovers, makeContext, quietValidation, relayRunning, tagOf } from './helpers.js';
@@ -147,6 +147,21 @@ describe.runIf(isRoot)('teardown after SIGKILL', () => {
     expect(leftovers(tag)).toEqual([]);
     expect(relayRunning(saved.state)).toBe(false);
     expect(isSameProcessRunning({ pid: sleeperPid })).toBe(false);
+  });
+});
+
+describe.runIf(isRoot)('continuum clean (no state, only the run tag)', () => {
+  it('finds and removes the relay, namespaces and cgroups named with the tag', async () => {
+    const ctx = makeContext({ tiers: { cloud: { nodes: 1 }, endpoint: { nodes: 2 } }, config: { ...quietValidation, delay: 'relay' } });
+    cleanups.push(() => provider.teardown(ctx));
+    await provider.provision(ctx);
+    const tag = tagOf(ctx.run.id);
+    const state = ctx.state.get();
+    expect(leftovers(tag).length).toBeGreaterThan(0);
+    const { removed } = await cleanRunByTag(tag);
+    expect(removed.some((r) => r.startsWith('relay pid'))).toBe(true);
+    expect(leftovers(tag)).toEqual([]);
+    expect(relayRunning(state)).toBe(false);
   });
 });
 
