@@ -132,25 +132,38 @@ export function createSshNode(info: NodeInfo, options: SshNodeOptions = {}): Nod
   };
 
   const exec = async (command: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> => {
-    const line = commandLine(command, { ...(opts.env ? { env: opts.env } : {}), ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+    // OpenSSH ignores client "signal" requests, so a timeout is enforced on the node with coreutils
+    // `timeout` (TERM, then KILL 2 s later); the local timer is only a backstop.
+    const timeoutS = opts.timeoutMs !== undefined ? Math.max(1, Math.ceil(opts.timeoutMs / 1000)) : undefined;
+    const argv = timeoutS !== undefined ? ['timeout', '-k', '2', `${timeoutS}s`, ...command] : [...command];
+    const line = commandLine(argv, { ...(opts.env ? { env: opts.env } : {}), ...(opts.cwd ? { cwd: opts.cwd } : {}) });
     const channel = await execChannel(await client(), line);
     return new Promise<ExecResult>((resolve, reject) => {
       let stdout = '';
       let stderr = '';
-      let timedOut = false;
-      let aborted = false;
-      const kill = (): void => {
-        try {
-          channel.signal('KILL');
-        } catch {
-          // channel gone
-        }
-        channel.close();
+      let settled = false;
+      const finish = (result: ExecResult | Error): void => {
+        if (settled) return;
+        settled = true;
+        if (backstop !== undefined) clearTimeout(backstop);
+        opts.signal?.removeEventListener('abort', onAbort);
+        if (result instanceof Error) reject(result);
+        else resolve(result);
       };
-      const timer = opts.timeoutMs !== undefined ? setTimeout(() => ((timedOut = true), kill()), opts.timeoutMs) : undefined;
+      const failure = (why: string, code: number): ContinuumError =>
+        new ContinuumError('NODE_EXEC_FAILED', `${command.join(' ')} on node ${info.name} ${why}: ${(stderr || stdout).trim().slice(0, 2000)}`, {
+          details: { node: info.name, exitCode: code, stderr: stderr.slice(0, 4000) },
+        });
+      const backstop =
+        opts.timeoutMs !== undefined
+          ? setTimeout(() => {
+              channel.close();
+              finish(failure(`timed out after ${opts.timeoutMs} ms`, 124));
+            }, opts.timeoutMs + 5000)
+          : undefined;
       const onAbort = (): void => {
-        aborted = true;
-        kill();
+        channel.close();
+        finish(new ContinuumError('ABORTED', `${command.join(' ')} on ${info.name} was cancelled.`));
       };
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       channel.setEncoding('utf8');
@@ -159,19 +172,13 @@ export function createSshNode(info: NodeInfo, options: SshNodeOptions = {}): Nod
       let exitCode: number | null = null;
       channel.on('exit', (code: number | null) => (exitCode = code));
       channel.on('close', () => {
-        if (timer !== undefined) clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', onAbort);
         const code = exitCode ?? 255;
-        if (aborted) return reject(new ContinuumError('ABORTED', `${command.join(' ')} on ${info.name} was cancelled.`));
+        const timedOut = timeoutS !== undefined && (code === 124 || code === 137);
         if ((opts.check ?? true) && (code !== 0 || timedOut)) {
-          const why = timedOut ? `timed out after ${opts.timeoutMs} ms` : `exited with ${code}`;
-          return reject(
-            new ContinuumError('NODE_EXEC_FAILED', `${command.join(' ')} on node ${info.name} ${why}: ${(stderr || stdout).trim().slice(0, 2000)}`, {
-              details: { node: info.name, exitCode: code, stderr: stderr.slice(0, 4000) },
-            }),
-          );
+          finish(failure(timedOut ? `timed out after ${opts.timeoutMs} ms` : `exited with ${code}`, code));
+        } else {
+          finish({ stdout, stderr, exitCode: code });
         }
-        resolve({ stdout, stderr, exitCode: timedOut ? 124 : code });
       });
       channel.end(opts.input ?? '');
     });
