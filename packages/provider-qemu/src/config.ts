@@ -54,6 +54,8 @@ export const qemuOptionsSchema = z.strictObject({
   overheadMiB: z.number().int().min(0).default(160),
   /** Check the configured links with a ping matrix after shaping. */
   validateLinks: z.boolean().default(true),
+  /** Copy this host's Node.js binary to /usr/local/bin/node in every guest (Debian 12's nodejs is v18; apps need >= 20). */
+  hostNode: z.boolean().default(false),
   externalHosts: z.array(externalHost).default([]),
   /** This machine's address the external hosts reach (VXLAN endpoint); required with externalHosts. */
   localAddress: z.string().min(1).optional(),
