@@ -611,9 +611,7 @@ export function convertLegacy(
       model,
       cacheWorker,
       kubeVersion,
-      kubeDeployment,
-      runtime,
-      runtimeFs,
+      observability,
       app,
       notes,
       warnings,
@@ -631,6 +629,10 @@ export function convertLegacy(
         path: 'application.options.mode',
         note: 'resource_manager = none: upstream processes on the endpoints even though cloud/edge nodes exist',
       });
+    }
+    if (rm === 'kubecontrol') {
+      // kube_deployment: how the deployment benchmark submits its N instances (pod/container/file/call).
+      appOptions['deployment'] = kubeDeployment;
     }
     config['application'] = { use: app.replace(/_/g, '-'), options: appOptions };
     if (app === 'image_classification' && !r.isSet(BEN, 'duration')) {
@@ -703,13 +705,12 @@ function mapResourceManager(a: {
   model: string | undefined;
   cacheWorker: boolean;
   kubeVersion: string | undefined;
-  kubeDeployment: string;
-  runtime: string;
-  runtimeFs: string;
+  observability: boolean;
   app: UpstreamApp | undefined;
   notes: LegacyNote[];
   warnings: string[];
 }): Record<string, unknown> | undefined {
+  // Option names of the Kubernetes-based resource-manager plugins (kubernetes, kubeedge, openfaas).
   const options: Record<string, unknown> = {};
   const withOptions = (use: string): Record<string, unknown> =>
     Object.keys(options).length > 0 ? { use, options } : { use };
@@ -728,6 +729,24 @@ function mapResourceManager(a: {
     }
     options['cacheWorker'] = true;
   };
+  const observe = (): void => {
+    if (a.observability) options['observability'] = true;
+  };
+  const version = (): void => {
+    if (a.kubeVersion === undefined) {
+      a.notes.push({
+        path: 'resourceManager',
+        note: 'upstream installed Kubernetes v1.27; the plugin installs its default version (set options.kubernetesVersion: v1.27 to match)',
+      });
+      return;
+    }
+    options['kubernetesVersion'] = a.kubeVersion;
+    if (a.rm === 'kubernetes' && a.kubeVersion !== DEFAULT_KUBE_VERSION) {
+      a.warnings.push(
+        `kube_version = ${a.kubeVersion}: upstream ignored it for resource_manager = kubernetes and always installed v1.27; Continuum installs ${a.kubeVersion}.`,
+      );
+    }
+  };
   switch (a.rm) {
     case 'none':
       a.notes.push({
@@ -743,40 +762,33 @@ function mapResourceManager(a: {
       return { use: 'docker' };
     case 'kubeedge':
       cache();
+      observe();
       return withOptions('kubeedge');
     case 'kubernetes':
+      version();
+      cache();
+      observe();
       if (a.model === 'openfaas') {
         a.notes.push({
           path: 'resourceManager',
           note: 'upstream [execution_model] model = openfaas on resource_manager = kubernetes',
         });
-        if (a.kubeVersion !== undefined) options['version'] = a.kubeVersion;
         return withOptions('openfaas');
       }
-      if (a.kubeVersion !== undefined) {
-        options['version'] = a.kubeVersion;
-        if (a.kubeVersion !== DEFAULT_KUBE_VERSION) {
-          a.warnings.push(
-            `kube_version = ${a.kubeVersion}: upstream ignored it for resource_manager = kubernetes and always installed v1.27; Continuum installs ${a.kubeVersion}.`,
-          );
-        }
-      }
-      cache();
       return withOptions('kubernetes');
     case 'kubecontrol':
-    case 'kube_kata':
-      options['version'] = a.kubeVersion ?? DEFAULT_KUBE_VERSION;
-      options['deploymentBenchmark'] = { method: a.kubeDeployment };
-      if (a.rm === 'kube_kata') {
-        options['runtime'] = a.runtime;
-        options['runtimeFilesystem'] = a.runtimeFs;
-      }
+      // Upstream's instrumented Kubernetes; the deployment benchmark itself is the application's job.
+      options['kubernetesVersion'] = a.kubeVersion ?? DEFAULT_KUBE_VERSION;
       cache();
+      observe();
       a.notes.push({
         path: 'resourceManager',
-        note: `upstream resource_manager = ${a.rm} (instrumented Kubernetes for deployment-time benchmarks); its custom kubelet/kubeadm builds are not used`,
+        note: 'upstream resource_manager = kubecontrol (instrumented Kubernetes); its patched kubelet/kubeadm builds are not used, phase times come from the Kubernetes API',
       });
       return withOptions('kubernetes');
+    case 'kube_kata':
+      // Rejected before conversion (checkNodeRules); kept for exhaustiveness.
+      return undefined;
   }
 }
 
@@ -840,6 +852,14 @@ function checkNodeRules(
           'runtime_filesystem',
           '= overlayfs cannot be used with runtime = kata-fc',
           'Use runtime_filesystem = devmapper with kata-fc.',
+        );
+      }
+      if (a.rm === 'kube_kata' && r.issues.length === 0) {
+        r.issue(
+          BEN,
+          'resource_manager',
+          `= kube_kata (Kubernetes with Kata Containers runtime ${a.runtime}) is not supported yet: no Continuum plugin provides Kata runtimes`,
+          'Use resource_manager = kubecontrol (runc) for the deployment benchmark, or install a resource-manager plugin that supports Kata when one exists (continuum plugins:install <package>).',
         );
       }
       break;

@@ -19,18 +19,20 @@ import { qemuOptionsSchema } from '../../../provider-qemu/src/config.js';
 import { localOptionsSchema } from '../../../provider-local/src/options.js';
 import { gcpOptionsSchema } from '../../../provider-gcp/src/options.js';
 import { optionsSchema as imageClassificationOptions } from '../../../app-image-classification/src/options.js';
+import { kubernetesOptionsSchema } from '../../../rm-kubernetes/src/config.js';
 
 const PLUGIN_SCHEMAS: Record<string, { safeParse(v: unknown): { success: boolean; error?: unknown } }> = {
   'provider/qemu': qemuOptionsSchema,
   'provider/local': localOptionsSchema,
   'provider/gcp': gcpOptionsSchema,
   'application/image-classification': imageClassificationOptions,
+  'resourceManager/kubernetes': kubernetesOptionsSchema,
 };
 
 /** Check each selected capability's options against its plugin's schema, where we know the plugin. */
 function expectPluginOptionsValid(config: Record<string, unknown>, label: string): number {
   let checked = 0;
-  for (const kind of ['provider', 'application'] as const) {
+  for (const kind of ['provider', 'resourceManager', 'application'] as const) {
     const sel = config[kind] as { use: string; options?: unknown } | undefined;
     const schema = sel && PLUGIN_SCHEMAS[`${kind}/${sel.use}`];
     if (!sel || !schema) continue;

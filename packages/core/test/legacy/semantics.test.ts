@@ -426,9 +426,13 @@ describe('resource managers, applications, node-count rules', () => {
     );
     expect(ctl.config['resourceManager']).toEqual({
       use: 'kubernetes',
-      options: { version: 'v1.25.0', deploymentBenchmark: { method: 'file' } },
+      options: { kubernetesVersion: 'v1.25.0' },
     });
-    expect(ctl.config['application']).toEqual({ use: 'empty', options: { sleepTime: 30, perWorker: 1 } });
+    // kube_deployment is how the deployment benchmark (the application) submits its instances
+    expect(ctl.config['application']).toEqual({
+      use: 'empty',
+      options: { sleepTime: 30, perWorker: 1, deployment: 'file' },
+    });
     expect(
       rejection(
         `${CLOUD}[benchmark]\nresource_manager = kubecontrol\napplication = empty\nsleep_time = 30\nkube_version = v1.99\n`,
@@ -443,13 +447,20 @@ describe('resource managers, applications, node-count rules', () => {
         `${CLOUD}[benchmark]\nresource_manager = kube_kata\napplication = empty_kata\nsleep_time = 3\nruntime = kata-fc\nruntime_filesystem = overlayfs\n`,
       ).message,
     ).toContain('overlayfs cannot be used with runtime = kata-fc');
-    const stress = load(
+    // Kata runtimes have no plugin yet: a clear rejection instead of a half-working run.
+    const kata = rejection(
       `${CLOUD}[benchmark]\nresource_manager = kube_kata\napplication = stress\nstress_app_timeout = 10\nruntime = kata-qemu\n`,
     );
-    expect(stress.warnings.join('\n')).toContain("upstream's check rejected this pairing");
-    expect(obj(stress.config['resourceManager'])['options']).toMatchObject({
-      runtime: 'kata-qemu',
-      runtimeFilesystem: 'devmapper',
+    expect(kata.message).toContain('[benchmark] resource_manager (line 14) = kube_kata');
+    expect(kata.message).toContain('not supported yet');
+    expect(kata.hint).toContain('kubecontrol');
+    // mem_usage / stress work with kubecontrol (upstream's own check allowed only that one)
+    const stress = load(
+      `${CLOUD}[benchmark]\nresource_manager = kubecontrol\napplication = stress\nstress_app_timeout = 10\n`,
+    );
+    expect(stress.config['application']).toEqual({
+      use: 'stress',
+      options: { timeout: 10, perWorker: 1, deployment: 'pod' },
     });
     expect(
       rejection(`${CLOUD}[benchmark]\nresource_manager = kubernetes\napplication = signal_classification\n`)
@@ -461,6 +472,13 @@ describe('resource managers, applications, node-count rules', () => {
     const r = load(`${CLOUD}${KUBE_BENCH}cache_worker = True\n`);
     expect(r.config['resourceManager']).toEqual({ use: 'kubernetes' });
     expect(r.warnings.join('\n')).toContain('cache_worker');
+    const ctl = load(
+      `${CLOUD}[benchmark]\nresource_manager = kubecontrol\napplication = empty\nsleep_time = 5\ncache_worker = yes\nobservability = True\n`,
+    );
+    expect(ctl.config['resourceManager']).toEqual({
+      use: 'kubernetes',
+      options: { kubernetesVersion: 'v1.27.0', cacheWorker: true, observability: true },
+    });
   });
 
   it('warns about unknown keys and suggests the closest upstream key', () => {
