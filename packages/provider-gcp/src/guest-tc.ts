@@ -28,6 +28,15 @@ function ms(value: number): string {
   return `${Number(value.toFixed(3))}ms`;
 }
 
+/**
+ * htb's default quantum (rate / r2q) exceeds its 200000-byte cap above ~16 Mbit/s and tc warns on
+ * stderr (which upstream treated as a failure); pick it explicitly within [MTU, 200000].
+ */
+export function htbQuantum(rateMbit: number): number {
+  const bytesPerSecond = (rateMbit * 1_000_000) / 8;
+  return Math.min(200_000, Math.max(1514, Math.round(bytesPerSecond / 10)));
+}
+
 /** netem arguments for a link, or undefined when it adds neither delay nor loss. */
 export function netemArgs(link: Pick<LinkSpec, 'latencyMs' | 'jitterMs' | 'lossPct'>): string[] | undefined {
   const args: string[] = [];
@@ -49,7 +58,7 @@ export function guestTcCommands(input: GuestTcInput): string[][] {
     if (peers.length === 0) continue;
     const k = tierClass(to);
     const rate = `${Number(link.rateMbit.toFixed(3))}mbit`;
-    commands.push(['tc', 'class', 'add', 'dev', iface, 'parent', '1:', 'classid', `1:${k}`, 'htb', 'rate', rate, 'ceil', rate]);
+    commands.push(['tc', 'class', 'add', 'dev', iface, 'parent', '1:', 'classid', `1:${k}`, 'htb', 'rate', rate, 'ceil', rate, 'quantum', String(htbQuantum(link.rateMbit))]);
     for (const peer of peers) {
       commands.push(['tc', 'filter', 'add', 'dev', iface, 'parent', '1:', 'protocol', 'ip', 'prio', String(k), 'u32', 'match', 'ip', 'dst', `${peer.address}/32`, 'flowid', `1:${k}`]);
     }

@@ -16,8 +16,8 @@ describe('guest tc (upstream model: htb per destination tier + u32 + netem)', ()
     const cmds = guestTcCommands({ iface: 'ens4', self: { address: '10.0.0.2', tier: 'cloud' }, peers, links });
     expect(cmds[0]).toEqual(['tc', 'qdisc', 'add', 'dev', 'ens4', 'root', 'handle', '1:', 'htb']);
     const joined = cmds.map((c) => c.join(' '));
-    expect(joined).toContain('tc class add dev ens4 parent 1: classid 1:1 htb rate 1000mbit ceil 1000mbit');
-    expect(joined).toContain('tc class add dev ens4 parent 1: classid 1:3 htb rate 7.21mbit ceil 7.21mbit');
+    expect(joined).toContain('tc class add dev ens4 parent 1: classid 1:1 htb rate 1000mbit ceil 1000mbit quantum 200000');
+    expect(joined).toContain('tc class add dev ens4 parent 1: classid 1:3 htb rate 7.21mbit ceil 7.21mbit quantum 90125');
     // cloud<->cloud has 0 ms: no netem under 1:1 (upstream adds netem only when avg > 0).
     expect(joined.some((c) => c.includes('parent 1:1 handle 10: netem'))).toBe(false);
     expect(joined).toContain('tc qdisc add dev ens4 parent 1:2 handle 20: netem delay 7.5ms 2.5ms distribution normal limit 100000');
