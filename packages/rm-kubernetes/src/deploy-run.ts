@@ -16,7 +16,7 @@ import {
 } from './deploy-bench.js';
 import type { KubeClient } from './k8s.js';
 import { RUN_LABEL, cpuQuantity, dnsLabel } from './manifests.js';
-import { conditionTime, type PodLike } from './pod-status.js';
+import { conditionTime, toMs, type PodLike } from './pod-status.js';
 
 export const DEPLOY_LABEL = 'continuum.io/deployment-benchmark';
 
@@ -145,8 +145,8 @@ export async function runDeploymentBenchmark(client: KubeClient, o: DeploymentOp
           .then(String)
           .catch(() => '');
         const startLine = text.split('\n').find((l) => l.includes(START_MARKER));
-        const appStart = startLine === undefined ? undefined : Date.parse(startLine.split(' ')[0] ?? '');
-        rows.push(podTiming({ pod, container: c.name, events, watch: watch.get(pod.metadata?.name ?? '') ?? {}, ...(appStart !== undefined && !Number.isNaN(appStart) ? { appStart } : {}) }, start));
+        const appStart = startLine === undefined ? undefined : toMs(startLine.split(' ')[0] ?? '');
+        rows.push(podTiming({ pod, container: c.name, events, watch: watch.get(pod.metadata?.name ?? '') ?? {}, ...(appStart !== undefined ? { appStart } : {}) }, start));
       }
     }
     mkdirSync(out.dir, { recursive: true });

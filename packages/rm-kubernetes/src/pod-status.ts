@@ -26,8 +26,15 @@ export interface ContainerStatusLike {
 /** API timestamps arrive as RFC 3339 strings (JSON) or Date objects (client-node): epoch ms either way. */
 export function toMs(value: string | Date | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const ms = value instanceof Date ? value.getTime() : Date.parse(value);
-  return Number.isNaN(ms) ? undefined : ms;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.getTime();
+  // Keep MicroTime / RFC3339Nano digits beyond the millisecond that Date.parse drops.
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(value.trim());
+  if (m === null) {
+    const ms = Date.parse(value);
+    return Number.isNaN(ms) ? undefined : ms;
+  }
+  const base = Date.parse(`${m[1]}${m[3]}`);
+  return Number.isNaN(base) ? undefined : base + (m[2] === undefined ? 0 : Number(`0.${m[2]}`) * 1000);
 }
 
 export function conditionTime(pod: PodLike, type: string): number | undefined {

@@ -64,7 +64,7 @@ export async function fakeApiServer(handler: Handler): Promise<{ kubeconfig: str
       'apiVersion: v1',
       'kind: Config',
       'clusters:',
-      `- name: test\n  cluster:\n    server: ${url}`,
+      `- name: test\n  cluster:\n    server: ${url}\n    insecure-skip-tls-verify: true`,
       'users:',
       '- name: test\n  user:\n    token: test-token',
       'contexts:',
