@@ -46,8 +46,19 @@ console.log(
   `model ${modelName} (${model.converted ? `converted in ${model.convertMs.toFixed(0)} ms` : 'cached'}), ${threads} thread(s), ${seconds} s per measurement`,
 );
 
-/** Keeps every thread busy for `seconds` and returns completed jobs per second. */
-async function saturate(pool, job) {
+const cpuNow = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+/** CPU ms of another process (utime + stime from /proc, clock ticks of 10 ms). */
+const cpuOf = (pid) => {
+  const rest = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(rest[11]) + Number(rest[12])) * 10;
+};
+const cpu = {};
+
+/** Keeps every thread busy for `seconds`; returns completed jobs per second and records CPU ms per job. */
+async function saturate(pool, job, label) {
   let done = 0;
   const end = performance.now() + seconds * 1000;
   const lane = async () => {
@@ -57,7 +68,9 @@ async function saturate(pool, job) {
     }
   };
   const t0 = performance.now();
+  const c0 = cpuNow();
   await Promise.all(Array.from({ length: threads * 2 }, lane));
+  if (label) cpu[label] = (cpuNow() - c0) / done;
   return done / ((performance.now() - t0) / 1000);
 }
 
@@ -67,8 +80,8 @@ const tensor = await pre.preprocess(images[0]);
 await pre.close();
 const pool = await InferencePool.start(model, threads);
 await saturate(pool, () => pool.infer(tensor.slice())); // warm-up lap is part of the first figure; run once more below
-const rawInfer = await saturate(pool, () => pool.infer(tensor.slice()));
-const rawClassifyBefore = await saturate(pool, (i) => pool.classify(images[i % images.length]));
+const rawInfer = await saturate(pool, () => pool.infer(tensor.slice()), 'infer');
+const rawClassifyBefore = await saturate(pool, (i) => pool.classify(images[i % images.length]), 'classify');
 console.log(`raw onnxruntime, inference only:            ${f1(rawInfer)} images/s`);
 console.log(`raw onnxruntime, decode+resize+inference:   ${f1(rawClassifyBefore)} images/s`);
 
@@ -146,7 +159,9 @@ async function run(frequency, duration, tag) {
 try {
   // 2. Saturated worker: offer 1.5x the raw rate so the queue never runs dry.
   const offered = Math.ceil(rawClassifyBefore * 1.5);
+  const brokerCpu0 = cpuOf(broker.pid);
   const sat = await run(offered, seconds, 'saturate');
+  const brokerCpu = cpuOf(broker.pid) - brokerCpu0;
   const processed = sat.worker.filter((r) => r.type === 'processed');
   // Steady state: from the first dequeue to the last completion.
   const first = Math.min(...processed.map((r) => r.dequeuedAt));
@@ -167,6 +182,17 @@ try {
   );
   console.log(
     `  ratio to raw inference only:              ${f1((100 * workerRate) / rawInfer)} %  (decoding JPEGs costs the rest)`,
+  );
+  // CPU per image does not depend on what else runs on the machine: the robust comparison.
+  const ready = sat.worker.find((r) => r.type === 'ready');
+  const workerEnd = sat.worker.find((r) => r.type === 'worker-end');
+  const workerCpu = (workerEnd.cpuMs - ready.cpuMs) / processed.length;
+  const brokerPer = brokerCpu / processed.length;
+  console.log(
+    `CPU per image: raw inference ${f1(cpu.infer)} ms, raw decode+resize+inference ${f1(cpu.classify)} ms, worker ${f1(workerCpu)} ms (+ broker ${f1(brokerPer)} ms)`,
+  );
+  console.log(
+    `  CPU efficiency of the worker vs raw, same work: ${f1((100 * cpu.classify) / workerCpu)} % (with the broker: ${f1((100 * cpu.classify) / (workerCpu + brokerPer))} %)`,
   );
 
   // 3. Light load: latency overhead of the framework (MQTT both ways, queue hand-off, logging).

@@ -50,7 +50,12 @@ export function decodeMessage(payload: Buffer): { header: Header; image: Uint8Ar
 
 /** Records printed by components, one JSON object per stdout line. */
 export type ComponentRecord =
-  | { type: 'ready'; t: number; component: string }
+  | {
+      type: 'ready';
+      t: number;
+      component: string;
+      /** Process CPU time so far (user+system), ms. */ cpuMs?: number;
+    }
   | { type: 'sent'; t: number; seq: number; bytes: number; prepMs: number }
   | {
       type: 'reply';
@@ -78,7 +83,13 @@ export type ComponentRecord =
     }
   | { type: 'behind'; t: number; seq: number; lagMs: number }
   | { type: 'end'; t: number; sent: number; received: number; lost: number; behind: number }
-  | { type: 'worker-end'; t: number; processed: number; endpoints: number }
+  | {
+      type: 'worker-end';
+      t: number;
+      processed: number;
+      endpoints: number;
+      /** Process CPU time (user+system, all threads), ms. */ cpuMs: number;
+    }
   | { type: 'error'; t: number; message: string };
 
 export function parseRecords(lines: readonly string[]): { records: ComponentRecord[]; other: string[] } {

@@ -2,7 +2,7 @@ import type { MqttClient } from 'mqtt';
 import type { ResolvedModel } from './model/resolve.js';
 import { decodeMessage, type Reply } from './protocol.js';
 import { InferencePool, nowMs } from './runtime/pool.js';
-import { closeClients, connectBroker, emit, envInt, envString, fail } from './components/common.js';
+import { closeClients, connectBroker, cpuMs, emit, envInt, envString, fail } from './components/common.js';
 
 /**
  * Worker component (upstream's "subscriber"): subscribes on its node's broker, queues every image
@@ -48,7 +48,7 @@ async function maybeFinish(): Promise<void> {
   finishing = true;
   await pool.drained();
   while (inFlightReplies > 0) await new Promise((r) => setTimeout(r, 10));
-  emit({ type: 'worker-end', t: nowMs(), processed, endpoints: ended.size });
+  emit({ type: 'worker-end', t: nowMs(), processed, endpoints: ended.size, cpuMs: cpuMs() });
   await closeClients([local, ...(await Promise.all(replyClients.values()))]);
   await pool.close();
   process.exit(0);
@@ -114,4 +114,4 @@ local.on('message', (_topic, payload) => {
 });
 
 await local.subscribeAsync(topic, { qos: 2 });
-emit({ type: 'ready', t: nowMs(), component: workerId });
+emit({ type: 'ready', t: nowMs(), component: workerId, cpuMs: cpuMs() });

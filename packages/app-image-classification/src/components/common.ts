@@ -13,6 +13,12 @@ export function emit(record: ComponentRecord): void {
   process.stdout.write(`${JSON.stringify(record)}\n`);
 }
 
+/** CPU time of this process (all threads), ms. */
+export function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 export function fail(message: string, code = 1): never {
   emit({ type: 'error', t: nowMs(), message });
   process.exit(code);

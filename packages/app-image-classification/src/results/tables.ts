@@ -157,6 +157,16 @@ export function buildTables(
       columns: WORKER_COLUMNS,
       rows,
     });
+    // CPU per image of the worker processes (after model load), when they reported it.
+    let workerCpu = 0;
+    let cpuKnown = workers.length > 0;
+    for (const w of workers) {
+      const ready = pick(w.records, 'ready')[0];
+      const end = pick(w.records, 'worker-end')[0];
+      if (ready?.cpuMs === undefined || end === undefined) cpuKnown = false;
+      else workerCpu += end.cpuMs - ready.cpuMs;
+    }
+    summary['worker_cpu_ms_per_image'] = cpuKnown && allProc.length > 0 ? r2(workerCpu / allProc.length) : null;
     const d = summarize(allDelays);
     const p = summarize(allProc);
     Object.assign(summary, {
