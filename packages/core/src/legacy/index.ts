@@ -20,6 +20,7 @@ export {
 export {
   legacyPlan,
   formatLegacyPlan,
+  summaryFromNative,
   type LegacyPlan,
   type LegacyPlanNode,
   type LegacyPlanLink,

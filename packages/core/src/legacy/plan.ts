@@ -69,11 +69,44 @@ const NATIVE_TO_LINK_FIELD = {
   loss: 'lossPct',
 } as const;
 
+/** Native resource managers that split off a control-plane-only `cloud_controller`. */
+const CONTROLLER_RMS = new Set(['kubernetes', 'kubeedge', 'openfaas']);
+
+/**
+ * What upstream terms can be recovered from a native config alone (for callers that only have the
+ * config, e.g. the core's `plan`): controller from the resource manager, addresses from the qemu options.
+ */
+export function summaryFromNative(
+  config: Obj,
+): Pick<UpstreamSummary, 'controller' | 'ip' | 'infraOnly' | 'resourceManager'> {
+  const rm =
+    config['resourceManager'] === undefined ? undefined : String(obj(config['resourceManager'])['use']);
+  const cloudNodes = num(obj(obj(config['infrastructure'])['cloud'])['nodes']);
+  const options = obj(obj(config['provider'])['options']);
+  const nativeToUpstream: Record<string, UpstreamSummary['resourceManager']> = {
+    kubernetes: 'kubernetes',
+    kubeedge: 'kubeedge',
+    docker: 'mist',
+    openfaas: 'kubernetes',
+  };
+  return {
+    controller: rm !== undefined && CONTROLLER_RMS.has(rm) && cloudNodes > 0,
+    ip: {
+      prefixIP: typeof options['prefixIP'] === 'string' ? options['prefixIP'] : '192.168',
+      middleIP: num(options['middleIP'], 100),
+      middleIPBase: 90,
+    },
+    infraOnly: config['resourceManager'] === undefined && config['application'] === undefined,
+    resourceManager: rm === undefined ? undefined : (nativeToUpstream[rm] ?? 'none'),
+  };
+}
+
 export function legacyPlan(
   config: Obj,
-  upstream: UpstreamSummary,
+  upstreamOrUndefined?: Pick<UpstreamSummary, 'controller' | 'ip' | 'infraOnly' | 'resourceManager'>,
   opts: { user?: string | undefined } = {},
 ): LegacyPlan {
+  const upstream = upstreamOrUndefined ?? summaryFromNative(config);
   const infra = obj(config['infrastructure']);
   const tierSpec = (t: Tier): TierSpec => {
     const s = obj(infra[t]);

@@ -133,6 +133,10 @@ describe('shipped upstream .cfg files', () => {
           plan,
         }).toMatchSnapshot();
         expect(formatLegacyPlan(plan)).toMatchSnapshot();
+        // The core only has the native config: the plan it can draw from that alone has the same nodes and IPs.
+        const fromNative = legacyPlan(loaded.config, undefined, { user: 'user' });
+        expect(fromNative.nodes).toEqual(plan.nodes);
+        expect(fromNative.links).toEqual(plan.links);
       });
     } else if (expected !== undefined) {
       it(`rejects ${file} naming [${expected.section}] ${expected.key}`, async () => {
