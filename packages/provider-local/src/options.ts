@@ -18,12 +18,12 @@ export const localOptionsSchema = z.strictObject({
   validation: z
     .strictObject({
       rtt: z.boolean().default(true).describe('Measure the RTT of every tier pair after setup'),
-      pings: z.number().int().min(3).max(1000).default(40).describe('Pings per tier pair'),
-      pingIntervalS: z.number().min(0.01).max(1).default(0.025).describe('Seconds between pings'),
+      pings: z.number().int().min(3).max(1000).default(30).describe('Pings per tier pair'),
+      pingIntervalS: z.number().min(0.01).max(1).default(0.02).describe('Seconds between pings'),
       throughput: z.boolean().default(true).describe('Short TCP throughput test per shaped tier pair'),
-      throughputSeconds: z.number().min(0.5).max(30).default(1.5).describe('Duration of each throughput test'),
+      throughputSeconds: z.number().min(0.5).max(30).default(1).describe('Duration of each throughput test'),
     })
-    .default({ rtt: true, pings: 40, pingIntervalS: 0.025, throughput: true, throughputSeconds: 1.5 }),
+    .default({ rtt: true, pings: 30, pingIntervalS: 0.02, throughput: true, throughputSeconds: 1 }),
 });
 
 export type LocalOptions = z.output<typeof localOptionsSchema>;

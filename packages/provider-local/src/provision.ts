@@ -56,6 +56,9 @@ export async function provisionNetns(ctx: Ctx): Promise<Infrastructure> {
   const state: LocalState = { ...emptyState(tag, 'netns'), ...(ctx.state.get() ?? {}), tag, mode: 'netns' };
   await ctx.state.set(state);
 
+  if (ctx.topology.nodes.length === 0) {
+    return { provider: 'local', nodes: [], emulation: { backend: 'none', measurements: [], warnings: [] }, details: { mode: 'netns', runTag: tag } };
+  }
   const { backend, netemError } = await chooseDelayBackend(ctx, state, names.scratch);
   timings['detectSeconds'] = elapsed(t0);
   const subnet = await chooseSubnet(ctx, tag);

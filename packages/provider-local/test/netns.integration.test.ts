@@ -150,6 +150,52 @@ describe.runIf(isRoot)('teardown after SIGKILL', () => {
   });
 });
 
+describe.runIf(isRoot)('other network setups', () => {
+  it('without emulation: veth ports on the hub bridge, unshaped, backend none', async () => {
+    const ctx = makeContext({ tiers: { cloud: { nodes: 1 }, edge: { nodes: 1 } }, emulation: false });
+    cleanups.push(() => provider.teardown(ctx));
+    const infra = await provider.provision(ctx);
+    expect(infra.emulation.backend).toBe('none');
+    expect(infra.emulation.warnings.join(' ')).toMatch(/emulation is off/);
+    const [cloud, edge] = (await provider.attach(ctx, infra)) as [Node, Node];
+    const ping = await cloud.exec(['ping', '-n', '-c', '3', '-i', '0.05', edge.address]);
+    const rtts = [...ping.stdout.matchAll(/time=([\d.]+)/g)].map((m) => Number(m[1]));
+    expect(Math.max(...rtts)).toBeLessThan(5);
+    const qdisc = await cloud.exec(['tc', 'qdisc', 'show', 'dev', 'eth0']);
+    expect(qdisc.stdout).not.toContain('htb');
+    await provider.teardown(ctx);
+    expect(leftovers(tagOf(ctx.run.id))).toEqual([]);
+  });
+
+  it('delay: netem on a kernel without netem fails clearly and leaves nothing', async () => {
+    const ctx = makeContext({ tiers: { cloud: { nodes: 1 }, endpoint: { nodes: 1 } }, config: { ...quietValidation, delay: 'netem' } });
+    cleanups.push(() => provider.teardown(ctx));
+    try {
+      const infra = await provider.provision(ctx);
+      // A kernel with netem: then it must have been used.
+      expect(infra.emulation.backend).toBe('netem');
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'LOCAL_NO_NETEM' });
+      expect((error as { hint?: string }).hint).toMatch(/relay/);
+    }
+    await provider.teardown(ctx);
+    expect(leftovers(tagOf(ctx.run.id))).toEqual([]);
+  });
+
+  it('shapes with htb classes per destination tier inside the node', async () => {
+    const ctx = makeContext({ tiers: { cloud: { nodes: 1 }, edge: { nodes: 1 }, endpoint: { nodes: 1 } }, config: quietValidation });
+    cleanups.push(() => provider.teardown(ctx));
+    const infra = await provider.provision(ctx);
+    const [, edge] = (await provider.attach(ctx, infra)) as [Node, Node];
+    const classes = await edge.exec(['tc', 'class', 'show', 'dev', 'eth0']);
+    expect(classes.stdout).toMatch(/class htb 1:1 .*rate 1Gbit/);
+    expect(classes.stdout).toMatch(/class htb 1:3 .*rate 7210Kbit/);
+    const filters = await edge.exec(['tc', 'filter', 'show', 'dev', 'eth0']);
+    expect(filters.stdout).toContain('flowid 1:3');
+    await provider.teardown(ctx);
+  });
+});
+
 describe.runIf(isRoot)('continuum clean (no state, only the run tag)', () => {
   it('finds and removes the relay, namespaces and cgroups named with the tag', async () => {
     const ctx = makeContext({ tiers: { cloud: { nodes: 1 }, endpoint: { nodes: 2 } }, config: { ...quietValidation, delay: 'relay' } });
