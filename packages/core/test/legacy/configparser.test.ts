@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { IniSyntaxError, parseIni } from '../../src/legacy/ini.js';
+import { parseBool, parsePythonFloat, parsePythonInt } from '../../src/legacy/reader.js';
 import { prng } from './helpers.js';
 
 const DOCS = 2000;
@@ -113,5 +114,72 @@ describe('INI reader vs Python configparser', () => {
     // Both outcomes must occur for the comparison to mean something.
     expect(errors).toBeGreaterThan(DOCS / 20);
     expect(errors).toBeLessThan(DOCS - DOCS / 20);
+  });
+});
+
+const PYTHON_TYPES = `
+import configparser, json, math, sys
+def conv(f, s):
+    try:
+        v = f(s)
+    except ValueError:
+        return None
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+states = configparser.ConfigParser.BOOLEAN_STATES
+out = [[conv(int, s), conv(float, s), states.get(s.lower())] for s in json.load(sys.stdin)]
+print(json.dumps(out))
+`;
+
+describe('value types vs Python int() / float() / getboolean()', () => {
+  it('agrees on 3000 random values', () => {
+    const rand = prng(42);
+    const alphabet = [
+      '0',
+      '1',
+      '7',
+      '9',
+      '-',
+      '+',
+      '.',
+      'e',
+      'E',
+      '_',
+      ' ',
+      'inf',
+      'nan',
+      'x',
+      'True',
+      'no',
+      'ON',
+      '00',
+    ];
+    const values = Array.from({ length: 3000 }, () => {
+      const n = 1 + Math.floor(rand() * 6);
+      let v = '';
+      for (let i = 0; i < n; i++) v += alphabet[Math.floor(rand() * alphabet.length)] ?? '';
+      return v.trim();
+    }).filter((v) => v !== '');
+    const py = spawnSync('python3', ['-c', PYTHON_TYPES], {
+      input: JSON.stringify(values),
+      encoding: 'utf8',
+    });
+    expect(py.error, 'python3 is needed for this test (apt-get install python3)').toBeUndefined();
+    expect(py.status, py.stderr).toBe(0);
+    const theirs = JSON.parse(py.stdout) as [number | null, number | null, boolean | null][];
+    let ints = 0;
+    let floats = 0;
+    values.forEach((v, i) => {
+      const [pi, pf, pb] = theirs[i] ?? [];
+      // -0 and 0 mean the same in a config.
+      const z = (x: number | null | undefined): number | null => (x === 0 ? 0 : (x ?? null));
+      const mine = [z(parsePythonInt(v)), z(parsePythonFloat(v)), parseBool(v) ?? null];
+      expect(mine, JSON.stringify(v)).toEqual([z(pi), z(pf), pb ?? null]);
+      if (pi !== null) ints++;
+      if (pf !== null) floats++;
+    });
+    expect(ints).toBeGreaterThan(50);
+    expect(floats).toBeGreaterThan(ints);
   });
 });
