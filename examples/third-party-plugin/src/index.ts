@@ -24,18 +24,24 @@ export const helloOptionsSchema: StandardSchemaV1<unknown, HelloOptions> = {
     version: 1,
     vendor: 'continuum-plugin-hello',
     validate(value) {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) return { issues: [{ message: 'expected an object' }] };
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        return { issues: [{ message: 'expected an object' }] };
       const input = value as Record<string, unknown>;
       const issues: StandardSchemaV1.Issue[] = [];
       for (const key of Object.keys(input)) {
-        if (!(key in DEFAULTS)) issues.push({ message: `unknown option "${key}" (known: ${Object.keys(DEFAULTS).join(', ')})`, path: [key] });
+        if (!(key in DEFAULTS))
+          issues.push({
+            message: `unknown option "${key}" (known: ${Object.keys(DEFAULTS).join(', ')})`,
+            path: [key],
+          });
       }
       const greeting = input['greeting'] ?? DEFAULTS.greeting;
       if (typeof greeting !== 'string' || !/^[\w ,.!-]{1,40}$/.test(greeting)) {
         issues.push({ message: 'expected 1-40 letters, digits, spaces or , . ! -', path: ['greeting'] });
       }
       const timeout = input['timeout'] ?? DEFAULTS.timeout;
-      if (typeof timeout !== 'number' || !(timeout > 0)) issues.push({ message: 'expected a positive number of seconds', path: ['timeout'] });
+      if (typeof timeout !== 'number' || !(timeout > 0))
+        issues.push({ message: 'expected a positive number of seconds', path: ['timeout'] });
       if (issues.length > 0) return { issues };
       return { value: { greeting: greeting as string, timeout: timeout as number } };
     },
@@ -60,11 +66,18 @@ export default defineApplication<HelloOptions, { components: string[] }>({
       timeout: { type: 'number', exclusiveMinimum: 0, default: DEFAULTS.timeout },
     },
   }),
-  async plan(ctx) {
-    return ctx.topology.nodes.map((n) => ({ resource: 'component', name: `hello-${n.name}`, details: { node: n.name } }));
+  plan(ctx) {
+    return Promise.resolve(
+      ctx.topology.nodes.map((n) => ({
+        resource: 'component',
+        name: `hello-${n.name}`,
+        details: { node: n.name },
+      })),
+    );
   },
   async benchmark(ctx) {
-    if (ctx.runner === undefined) throw new ContinuumError('HELLO_NO_RUNNER', 'hello needs a workload runner, but the run has none.');
+    if (ctx.runner === undefined)
+      throw new ContinuumError('HELLO_NO_RUNNER', 'hello needs a workload runner, but the run has none.');
     const runner = ctx.runner;
     const started: { node: string; at: number; workload: Workload }[] = [];
     await ctx.state.set({ components: ctx.nodes.map((n) => `hello-${n.name}`) });
@@ -84,13 +97,19 @@ export default defineApplication<HelloOptions, { components: string[] }>({
       );
       started.push({ node: node.name, at: Date.now(), workload });
     }
-    const table: ResultTable = { id: 'hello', title: 'HELLO OUTPUT', columns: ['node', 'hostname', 'uptime_s', 'duration_ms', 'status'], rows: [] };
+    const table: ResultTable = {
+      id: 'hello',
+      title: 'HELLO OUTPUT',
+      columns: ['node', 'hostname', 'uptime_s', 'duration_ms', 'status'],
+      rows: [],
+    };
     const problems: string[] = [];
     for (const { node, at, workload } of started) {
       const exit = await workload.wait({ signal: ctx.signal, timeoutMs: ctx.config.timeout * 1000 });
       const lines = await workload.logs();
       const parsed = lines.map((l) => parseHelloLine(l.line)).find((p) => p !== undefined);
-      if (exit.phase !== 'succeeded' || parsed === undefined) problems.push(`${node}: ${exit.reason ?? 'no hello line in its output'}`);
+      if (exit.phase !== 'succeeded' || parsed === undefined)
+        problems.push(`${node}: ${exit.reason ?? 'no hello line in its output'}`);
       table.rows.push([node, parsed?.hostname ?? null, parsed?.uptimeS ?? null, Date.now() - at, exit.phase]);
     }
     ctx.log.info(`said hello on ${table.rows.length} nodes`);

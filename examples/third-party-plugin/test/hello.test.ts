@@ -4,15 +4,18 @@ import { describe, expect, it } from 'vitest';
 import type { NodeInfo, PluginManifest } from '@continuum/plugin-api';
 import { createHostNode, createProcessRunner, validateWithSchema } from '@continuum/plugin-api';
 import { capabilityContract, createTestContext } from '@continuum/plugin-api/testing';
-import hello, { parseHelloLine } from '../src/index.js';
+import hello, { parseHelloLine, type HelloOptions } from '../src/index.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { continuum: PluginManifest };
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  continuum: PluginManifest;
+};
 
 describe('hello plugin contract', () => {
   for (const c of capabilityContract({
     manifest: pkg.continuum,
-    load: (entry) => import(new URL(`../${entry.replace('./dist/', 'src/').replace(/\.js$/, '.ts')}`, import.meta.url).href),
-    makeContext: () => createTestContext({ config: { greeting: 'hi', timeout: 5 } }) as never,
+    load: (entry) =>
+      import(new URL(`../${entry.replace('./dist/', 'src/').replace(/\.js$/, '.ts')}`, import.meta.url).href),
+    makeContext: () => createTestContext<unknown, unknown>({ config: { greeting: 'hi', timeout: 5 } }),
   })) {
     it(c.name, c.run);
   }
@@ -22,9 +25,18 @@ describe('hello options', () => {
   it('applies defaults and rejects bad values with paths', async () => {
     const ok = await validateWithSchema(hello.configSchema!, {}, ['application', 'options']);
     expect(ok).toEqual({ ok: true, value: { greeting: 'hello', timeout: 30 } });
-    const bad = await validateWithSchema(hello.configSchema!, { greeting: '$(rm -rf /)', timeout: -1, colour: 1 }, ['application', 'options']);
+    const bad = await validateWithSchema(
+      hello.configSchema!,
+      { greeting: '$(rm -rf /)', timeout: -1, colour: 1 },
+      ['application', 'options'],
+    );
     expect(bad.ok).toBe(false);
-    if (!bad.ok) expect(bad.issues.map((i) => i.path).sort()).toEqual(['application.options.colour', 'application.options.greeting', 'application.options.timeout']);
+    if (!bad.ok)
+      expect(bad.issues.map((i) => i.path).sort()).toEqual([
+        'application.options.colour',
+        'application.options.greeting',
+        'application.options.timeout',
+      ]);
   });
 
   it('parses the component line', () => {
@@ -35,7 +47,10 @@ describe('hello options', () => {
 
 describe('hello benchmark on host-process nodes', () => {
   it('runs a component on every node and reports hostname and uptime', async () => {
-    const base = createTestContext({ config: { greeting: 'hi', timeout: 10 }, tiers: { cloud: { nodes: 1 }, endpoint: { nodes: 2 } } });
+    const base = createTestContext({
+      config: { greeting: 'hi', timeout: 10 },
+      tiers: { cloud: { nodes: 1 }, endpoint: { nodes: 2 } },
+    });
     const infos: NodeInfo[] = base.topology.nodes.map((n) => ({
       name: n.name,
       tier: n.tier,
@@ -46,7 +61,7 @@ describe('hello benchmark on host-process nodes', () => {
       sharesHostFilesystem: true,
     }));
     const nodes = infos.map((i) => createHostNode(i));
-    const ctx = createTestContext({
+    const ctx = createTestContext<HelloOptions, { components: string[] }>({
       config: { greeting: 'hi', timeout: 10 },
       tiers: { cloud: { nodes: 1 }, endpoint: { nodes: 2 } },
       nodes,

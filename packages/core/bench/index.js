@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global process, console, URL */
 // Startup cost of the CLI: `continuum --help` and `continuum capabilities` (every first-party
 // plugin present, as in the monorepo) against the floor `node -e 0`. Median of 10 runs each,
 // interleaved so background load hits all variants alike. Printed, not asserted.
@@ -43,18 +44,29 @@ const median = (xs) => {
 
 try {
   const caps = timeOnce(variants['continuum capabilities']).stdout;
-  const firstParty = ['local', 'mqtt', 'image-classification'].filter((n) => new RegExp(`\\s${n}\\s`).test(caps));
-  const manifests = ['core', 'provider-local', 'os-mqtt', 'app-image-classification'].filter((p) => existsSync(join(root, '..', p, 'oclif.manifest.json')));
+  const firstParty = ['local', 'mqtt', 'image-classification'].filter((n) =>
+    new RegExp(`\\s${n}\\s`).test(caps),
+  );
+  const manifests = ['core', 'provider-local', 'os-mqtt', 'app-image-classification'].filter((p) =>
+    existsSync(join(root, '..', p, 'oclif.manifest.json')),
+  );
   for (const argv of Object.values(variants)) timeOnce(argv); // warm the file cache
   const samples = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
-  for (let i = 0; i < runs; i++) for (const [name, argv] of Object.entries(variants)) samples[name].push(timeOnce(argv).ms);
+  for (let i = 0; i < runs; i++)
+    for (const [name, argv] of Object.entries(variants)) samples[name].push(timeOnce(argv).ms);
   const floor = median(samples['node -e 0']);
-  console.log(`continuum startup (median of ${runs}, wall ms; first-party capabilities present: ${firstParty.join(', ') || 'none'}; manifests: ${manifests.join(', ') || 'none'})`);
+  console.log(
+    `continuum startup (median of ${runs}, wall ms; first-party capabilities present: ${firstParty.join(', ') || 'none'}; manifests: ${manifests.join(', ') || 'none'})`,
+  );
   for (const [name, xs] of Object.entries(samples)) {
     const m = median(xs);
     const ratio = m / floor;
     const budget = name === 'node -e 0' ? '' : `  ${ratio <= 4 ? 'within' : 'OVER'} the 4x budget`;
-    console.log(`  ${name.padEnd(24)} ${m.toFixed(0).padStart(6)} ms  min ${Math.min(...xs).toFixed(0).padStart(5)} ms  ${ratio.toFixed(2)}x node -e 0${budget}`);
+    console.log(
+      `  ${name.padEnd(24)} ${m.toFixed(0).padStart(6)} ms  min ${Math.min(...xs)
+        .toFixed(0)
+        .padStart(5)} ms  ${ratio.toFixed(2)}x node -e 0${budget}`,
+    );
   }
 } finally {
   rmSync(home, { recursive: true, force: true });

@@ -6,7 +6,9 @@ import { Output } from './engine/output.js';
 import { Registry } from './engine/registry.js';
 import type { EngineOptions } from './engine/run-engine.js';
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof BaseCommand)['baseFlags'] & T['flags']
+>;
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
 
 /** Options third-party `continuum:phase` hooks receive (declare the hook in your package.json `oclif.hooks`). */
@@ -23,7 +25,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true;
 
   static override baseFlags = {
-    verbose: Flags.boolean({ char: 'v', description: 'Show debug lines and stacks.', default: false, helpGroup: 'GLOBAL' }),
+    verbose: Flags.boolean({
+      char: 'v',
+      description: 'Show debug lines and stacks.',
+      default: false,
+      helpGroup: 'GLOBAL',
+    }),
     'run-dir': Flags.string({
       description: 'Directory holding runs (state, logs, results).',
       default: '.continuum',
@@ -72,18 +79,29 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       command: `continuum ${this.id ?? ''}`.trim(),
       observer: async (event, run) => {
         const opts: PhaseHookOptions = { event, run };
-        const result = await this.config.runHook('continuum:phase', opts as unknown as Record<string, unknown>, 10_000);
+        const result = await this.config.runHook(
+          'continuum:phase',
+          opts as unknown as Record<string, unknown>,
+          10_000,
+        );
         // Plain throws in hooks are swallowed by oclif: surface them, but never let them veto.
         for (const failure of result.failures) {
-          this.out.logger('core').warn(`continuum:phase hook of plugin ${failure.plugin.name} failed on ${event.when} ${event.phase}: ${failure.error.message}`);
+          this.out
+            .logger('core')
+            .warn(
+              `continuum:phase hook of plugin ${failure.plugin.name} failed on ${event.when} ${event.phase}: ${failure.error.message}`,
+            );
         }
       },
     };
   }
 
-  protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number }; code?: string }): Promise<unknown> {
+  protected override async catch(
+    err: Error & { exitCode?: number; oclif?: { exit?: number }; code?: string },
+  ): Promise<unknown> {
     // oclif's own exits and flag/arg parse errors keep oclif's handling (parse errors exit 2).
-    if (err.code === 'EEXIT' || (!isContinuumError(err) && err.oclif?.exit !== undefined)) return super.catch(err);
+    if (err.code === 'EEXIT' || (!isContinuumError(err) && err.oclif?.exit !== undefined))
+      return super.catch(err);
     const code = exitCodeFor(err);
     process.exitCode = code;
     if (this.jsonEnabled()) {
@@ -91,12 +109,20 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       this.logJson({
         status: 'error',
         exitCode: code,
-        error: { code: isContinuumError(err) ? err.code : 'INTERNAL', message: err.message, ...(isContinuumError(err) && err.hint ? { hint: err.hint } : {}), ...(details ? { details } : {}) },
+        error: {
+          code: isContinuumError(err) ? err.code : 'INTERNAL',
+          message: err.message,
+          ...(isContinuumError(err) && err.hint ? { hint: err.hint } : {}),
+          ...(details ? { details } : {}),
+        },
       });
       return undefined;
     }
     this.logToStderr(formatError(err, this.flags?.verbose ?? false));
-    const silent = Object.assign(new Error(err.message), { skipOclifErrorHandling: true, oclif: { exit: code } });
+    const silent = Object.assign(new Error(err.message), {
+      skipOclifErrorHandling: true,
+      oclif: { exit: code },
+    });
     throw silent;
   }
 }
@@ -105,7 +131,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 export function formatError(err: Error, verbose: boolean): string {
   const lines = [`error: ${err.message}`];
   if (isContinuumError(err)) {
-    const issues = (err.details?.['issues'] ?? []) as { path: string; message: string; location?: string; hint?: string }[];
+    const issues = (err.details?.['issues'] ?? []) as {
+      path: string;
+      message: string;
+      location?: string;
+      hint?: string;
+    }[];
     for (const i of issues) {
       lines.push(`  ✖ ${i.path}: ${i.message}${i.location ? `  (${i.location})` : ''}`);
       if (i.hint) lines.push(`      → ${i.hint}`);
@@ -113,7 +144,11 @@ export function formatError(err: Error, verbose: boolean): string {
     if (err.hint) lines.push(`  hint: ${err.hint}`);
     if (verbose && err.stack) lines.push(err.stack);
   } else {
-    lines.push(verbose ? (err.stack ?? '') : '  (an internal error: run again with -v for the stack, and please report it)');
+    lines.push(
+      verbose
+        ? (err.stack ?? '')
+        : '  (an internal error: run again with -v for the stack, and please report it)',
+    );
   }
   return lines.filter((l) => l !== '').join('\n');
 }

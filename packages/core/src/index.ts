@@ -4,7 +4,12 @@
  */
 export { configSchema, type ContinuumConfig } from './engine/config-schema.js';
 export { EXIT, exitCodeFor } from './engine/exit-codes.js';
-export { Registry, type CapabilityEntry, type PluginLike, SUPPORTED_API_VERSIONS } from './engine/registry.js';
+export {
+  Registry,
+  type CapabilityEntry,
+  type PluginLike,
+  SUPPORTED_API_VERSIONS,
+} from './engine/registry.js';
 export { StateFile, type RunState, type StepRecord } from './engine/state.js';
 export { RunLock } from './engine/lock.js';
 export { newRunId } from './engine/run-id.js';

@@ -12,12 +12,14 @@ const markerDir = mkdtempSync(join(tmpdir(), 'continuum-fixture-contract-'));
 
 for (const name of ['provider-fake', 'os-fake', 'app-fake', 'monitor-fake']) {
   const dir = new URL(`${name}/`, root);
-  const manifest = (JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { continuum: PluginManifest }).continuum;
+  const manifest = (
+    JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { continuum: PluginManifest }
+  ).continuum;
   describe(`fixture ${name}: capability contract`, () => {
     for (const c of capabilityContract({
       manifest,
       load: (entry) => import(new URL(entry, dir).href),
-      makeContext: () => createTestContext({ config: { markerDir } }) as never,
+      makeContext: () => createTestContext<unknown, unknown>({ config: { markerDir } }),
       validOptions: Object.fromEntries(manifest.capabilities.map((cap) => [cap.name, { markerDir }])),
     })) {
       it(c.name, c.run);
@@ -26,12 +28,20 @@ for (const name of ['provider-fake', 'os-fake', 'app-fake', 'monitor-fake']) {
 }
 
 describe('fixture provider-fake: provider contract', async () => {
-  const provider = (await import(pathToFileURL(join(new URL('provider-fake/', root).pathname, 'index.js')).href)).default as Provider<{ markerDir: string; hang: boolean }, unknown>;
+  const mod = (await import(
+    pathToFileURL(join(new URL('provider-fake/', root).pathname, 'index.js')).href
+  )) as { default: Provider<{ markerDir: string; hang: boolean }, unknown> };
+  const provider = mod.default;
   for (const c of providerContract({
     provider,
-    makeContext: () => createTestContext({ config: { markerDir, hang: false }, tiers: { cloud: { nodes: 1 }, endpoint: { nodes: 2 } } }),
-    assertNothingLeft: async () => {
+    makeContext: () =>
+      createTestContext({
+        config: { markerDir, hang: false },
+        tiers: { cloud: { nodes: 1 }, endpoint: { nodes: 2 } },
+      }),
+    assertNothingLeft: () => {
       expect(readdirSync(markerDir)).toEqual([]);
+      return Promise.resolve();
     },
   })) {
     it(c.name, c.run);
@@ -40,7 +50,9 @@ describe('fixture provider-fake: provider contract', async () => {
 
 describe('fixture wrong-api', () => {
   it('declares an apiVersion the core does not support', () => {
-    const manifest = JSON.parse(readFileSync(new URL('wrong-api/package.json', root), 'utf8')) as { continuum: PluginManifest };
+    const manifest = JSON.parse(readFileSync(new URL('wrong-api/package.json', root), 'utf8')) as {
+      continuum: PluginManifest;
+    };
     expect(manifest.continuum.apiVersion).not.toBe(1);
   });
 });

@@ -31,7 +31,13 @@ export const SEARCH_PLACES = [
   'package.json',
 ];
 
-type LegacyLoader = (file: string) => Promise<{ config: Record<string, unknown>; warnings: string[]; notes: { path: string; note: string }[] }>;
+type LegacyLoader = (
+  file: string,
+) => Promise<{
+  config: Record<string, unknown>;
+  warnings: string[];
+  notes: { path: string; note: string }[];
+}>;
 
 async function loadLegacy(file: string): Promise<LoadedConfig> {
   // Resolved at runtime: the .cfg importer lives in ../legacy/ and is maintained separately.
@@ -42,19 +48,34 @@ async function loadLegacy(file: string): Promise<LoadedConfig> {
     if (typeof mod.loadLegacyConfig !== 'function') throw new Error('loadLegacyConfig is not exported');
     loader = mod.loadLegacyConfig;
   } catch (error) {
-    throw new ContinuumError('CONFIG_LOAD', `Cannot read upstream .cfg files in this build: ${(error as Error).message}`, {
-      hint: 'Convert the file by hand to continuum.config.yaml, or use a Continuum release that includes the .cfg importer.',
-    });
+    throw new ContinuumError(
+      'CONFIG_LOAD',
+      `Cannot read upstream .cfg files in this build: ${(error as Error).message}`,
+      {
+        hint: 'Convert the file by hand to continuum.config.yaml, or use a Continuum release that includes the .cfg importer.',
+      },
+    );
   }
   const result = await loader(file);
-  return { raw: result.config, filepath: file, format: 'cfg', locator: undefined, warnings: result.warnings, notes: result.notes };
+  return {
+    raw: result.config,
+    filepath: file,
+    format: 'cfg',
+    locator: undefined,
+    warnings: result.warnings,
+    notes: result.notes,
+  };
 }
 
 function yamlParse(filepath: string, content: string): unknown {
   // Lazy: the yaml package is only needed when a YAML config is read.
-  return import('yaml').then(({ parse }) => parse(content, { prettyErrors: true }) as unknown).catch((error: unknown) => {
-    throw new ContinuumError('CONFIG_LOAD', `${filepath}: not valid YAML: ${(error as Error).message}`, { hint: 'Fix the YAML syntax at the line shown.' });
-  });
+  return import('yaml')
+    .then(({ parse }) => parse(content, { prettyErrors: true }) as unknown)
+    .catch((error: unknown) => {
+      throw new ContinuumError('CONFIG_LOAD', `${filepath}: not valid YAML: ${(error as Error).message}`, {
+        hint: 'Fix the YAML syntax at the line shown.',
+      });
+    });
 }
 
 function formatOf(filepath: string): LoadedConfig['format'] {
@@ -76,9 +97,13 @@ export async function loadConfigFile(path: string | undefined, cwd = process.cwd
     try {
       readFileSync(filepath);
     } catch (error) {
-      throw new ContinuumError('CONFIG_NOT_FOUND', `Config file ${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, {
-        hint: 'Check the path; `continuum validate <file>` accepts .yaml, .json, .ts and upstream .cfg files.',
-      });
+      throw new ContinuumError(
+        'CONFIG_NOT_FOUND',
+        `Config file ${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`,
+        {
+          hint: 'Check the path; `continuum validate <file>` accepts .yaml, .json, .ts and upstream .cfg files.',
+        },
+      );
     }
     if (extname(filepath).toLowerCase() === '.cfg') return loadLegacy(filepath);
   }
@@ -94,9 +119,13 @@ export async function loadConfigFile(path: string | undefined, cwd = process.cwd
     result = path !== undefined ? await explorer.load(resolve(cwd, path)) : await explorer.search(cwd);
   } catch (error) {
     if (error instanceof ContinuumError) throw error;
-    throw new ContinuumError('CONFIG_LOAD', `Cannot load config ${path ?? `from ${cwd}`}: ${(error as Error).message}`, {
-      hint: 'Fix the syntax error above; YAML, JSON and TypeScript configs are accepted.',
-    });
+    throw new ContinuumError(
+      'CONFIG_LOAD',
+      `Cannot load config ${path ?? `from ${cwd}`}: ${(error as Error).message}`,
+      {
+        hint: 'Fix the syntax error above; YAML, JSON and TypeScript configs are accepted.',
+      },
+    );
   }
   if (result === null) {
     throw new ContinuumError('CONFIG_NOT_FOUND', `No Continuum config found in ${cwd}.`, {
@@ -104,11 +133,14 @@ export async function loadConfigFile(path: string | undefined, cwd = process.cwd
     });
   }
   if (result.isEmpty === true || result.config === undefined || result.config === null) {
-    throw new ContinuumError('CONFIG_INVALID', `Config file ${result.filepath} is empty.`, { hint: 'Start from examples/local/continuum.config.yaml.' });
+    throw new ContinuumError('CONFIG_INVALID', `Config file ${result.filepath} is empty.`, {
+      hint: 'Start from examples/local/continuum.config.yaml.',
+    });
   }
   const format = formatOf(result.filepath);
   let locator: SourceLocator | undefined;
-  if (format === 'yaml' || format === 'json') locator = yamlLocator(result.filepath, readFileSync(result.filepath, 'utf8'));
+  if (format === 'yaml' || format === 'json')
+    locator = yamlLocator(result.filepath, readFileSync(result.filepath, 'utf8'));
   // A TS/JS module may export a function or a promise; cosmiconfig returns the default export.
   let raw: unknown = result.config;
   if (typeof raw === 'function') raw = await (raw as () => unknown)();

@@ -18,7 +18,12 @@ const tier = z
     // Upstream's rule: sizes are mandatory only for tiers that have nodes.
     if (t.nodes === 0) return;
     for (const key of ['cores', 'memory', 'quota'] as const) {
-      if (t[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `required when nodes > 0 (this tier has ${t.nodes})` });
+      if (t[key] === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `required when nodes > 0 (this tier has ${t.nodes})`,
+        });
     }
   });
 
@@ -37,7 +42,10 @@ const linkClassShape = Object.fromEntries(LINK_CLASSES.map((c) => [c, linkValues
 const network = z.strictObject({
   emulation: z.boolean().default(false).describe('Emulate links between tiers'),
   preset: z.enum(['4g', '5g']).default('4g').describe('Wireless preset for links to endpoints'),
-  links: z.strictObject(linkClassShape).default({}).describe('Per link class overrides; omitted values come from the preset'),
+  links: z
+    .strictObject(linkClassShape)
+    .default({})
+    .describe('Per link class overrides; omitted values come from the preset'),
   validate: z.boolean().default(true).describe('Measure the RTT matrix after setting up emulation'),
   throughput: z.boolean().default(true).describe('Short throughput test per tier pair'),
 });
@@ -52,7 +60,10 @@ export const infrastructureSchema = z.strictObject({
 });
 
 export const selectionSchema = z.strictObject({
-  use: z.string().min(1).regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case capability name, e.g. "local" or "image-classification"'),
+  use: z
+    .string()
+    .min(1)
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case capability name, e.g. "local" or "image-classification"'),
   options: z.record(z.string(), z.unknown()).default({}),
 });
 
@@ -66,7 +77,9 @@ const timeouts = z.strictObject({
 
 const run = z.strictObject({
   keep: z.boolean().default(false).describe('Keep the infrastructure after `continuum run`'),
-  timeouts: timeouts.default({ provision: 900, install: 1800, benchmark: 3600, collect: 600, teardown: 900 }).describe('Per-phase timeouts in seconds'),
+  timeouts: timeouts
+    .default({ provision: 900, install: 1800, benchmark: 3600, collect: 600, teardown: 900 })
+    .describe('Per-phase timeouts in seconds'),
 });
 
 export const configSchema = z
@@ -78,18 +91,28 @@ export const configSchema = z
     resourceManager: selectionSchema.optional(),
     application: selectionSchema.optional(),
     monitors: z.array(selectionSchema).default([]),
-    run: run.default({ keep: false, timeouts: { provision: 900, install: 1800, benchmark: 3600, collect: 600, teardown: 900 } }),
+    run: run.default({
+      keep: false,
+      timeouts: { provision: 900, install: 1800, benchmark: 3600, collect: 600, teardown: 900 },
+    }),
   })
   .superRefine((c, ctx) => {
-    const total = c.infrastructure.cloud.nodes + c.infrastructure.edge.nodes + c.infrastructure.endpoint.nodes;
-    if (total === 0) ctx.addIssue({ code: 'custom', path: ['infrastructure'], message: 'no nodes: set nodes > 0 in at least one of cloud, edge, endpoint' });
+    const total =
+      c.infrastructure.cloud.nodes + c.infrastructure.edge.nodes + c.infrastructure.endpoint.nodes;
+    if (total === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['infrastructure'],
+        message: 'no nodes: set nodes > 0 in at least one of cloud, edge, endpoint',
+      });
     const seen = new Set<string>();
     for (const [list, key] of [
       [c.services, 'services'],
       [c.monitors, 'monitors'],
     ] as const) {
       list.forEach((s, i) => {
-        if (seen.has(`${key}/${s.use}`)) ctx.addIssue({ code: 'custom', path: [key, i, 'use'], message: `"${s.use}" is selected twice` });
+        if (seen.has(`${key}/${s.use}`))
+          ctx.addIssue({ code: 'custom', path: [key, i, 'use'], message: `"${s.use}" is selected twice` });
         seen.add(`${key}/${s.use}`);
       });
     }

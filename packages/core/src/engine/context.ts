@@ -1,6 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Capability, Context, HostInfo, Json, Kind, Node, Outputs, RunInfo, StateStore, Topology, WorkloadRunner } from '@continuum/plugin-api';
+import type {
+  Capability,
+  Context,
+  HostInfo,
+  Json,
+  Kind,
+  Node,
+  Outputs,
+  RunInfo,
+  StateStore,
+  Topology,
+  WorkloadRunner,
+} from '@continuum/plugin-api';
 import type { Output } from './output.js';
 import type { StateFile, StepRecord } from './state.js';
 
@@ -32,13 +44,21 @@ export function stepStore<S>(file: StateFile, step: StepRecord, cap: Capability)
   return {
     get: () => step.state as S | undefined,
     set: (s) => {
-      file.updateStep(step, { state: JSON.parse(JSON.stringify(s ?? null)) as Json, ...(cap.stateVersion !== undefined ? { stateVersion: cap.stateVersion } : {}) });
+      file.updateStep(step, {
+        state: JSON.parse(JSON.stringify(s ?? null)) as Json,
+        ...(cap.stateVersion !== undefined ? { stateVersion: cap.stateVersion } : {}),
+      });
       return Promise.resolve();
     },
   };
 }
 
-export function makeContext<C, S>(scope: RunScope, target: { kind: Kind; name: string }, config: C, state: StateStore<S>): Context<C, S> {
+export function makeContext<C, S>(
+  scope: RunScope,
+  target: { kind: Kind; name: string },
+  config: C,
+  state: StateStore<S>,
+): Context<C, S> {
   const workDir = join(scope.run.dir, `${target.kind}-${target.name}`);
   mkdirSync(workDir, { recursive: true });
   const log = scope.output.logger(`${target.kind}/${target.name}`);

@@ -24,7 +24,10 @@ export async function buildJsonSchema(registry: Registry, output: Output): Promi
   schema['title'] = 'Continuum config';
   const properties = schema['properties'] as Record<string, JsonSchema>;
   const log = output.logger('core');
-  for (const [kind, { key, list }] of Object.entries(KIND_PROPERTY) as [Kind, { key: string; list: boolean }][]) {
+  for (const [kind, { key, list }] of Object.entries(KIND_PROPERTY) as [
+    Kind,
+    { key: string; list: boolean },
+  ][]) {
     const variants: JsonSchema[] = [];
     for (const entry of registry.entries.filter((e) => e.kind === kind && e.rejected === undefined)) {
       let options: JsonSchema = { type: 'object' };
@@ -32,7 +35,10 @@ export async function buildJsonSchema(registry: Registry, output: Output): Promi
         const cap = await registry.load(entry);
         if (cap.jsonSchema !== undefined) options = cap.jsonSchema();
         else if (cap.configSchema !== undefined && cap.configSchema['~standard'].vendor === 'zod') {
-          options = z.toJSONSchema(cap.configSchema as unknown as z.ZodType, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+          options = z.toJSONSchema(cap.configSchema as unknown as z.ZodType, {
+            io: 'input',
+            unrepresentable: 'any',
+          });
           delete options['$schema'];
         } else if (cap.configSchema === undefined) options = { type: 'object', additionalProperties: false };
       } catch (error) {
@@ -50,7 +56,11 @@ export async function buildJsonSchema(registry: Registry, output: Output): Promi
     const target = properties[key];
     if (target === undefined) continue;
     if (list) target['items'] = { oneOf: variants };
-    else properties[key] = { ...(target['default'] !== undefined ? { default: target['default'] } : {}), oneOf: variants };
+    else
+      properties[key] = {
+        ...(target['default'] !== undefined ? { default: target['default'] } : {}),
+        oneOf: variants,
+      };
   }
   return schema;
 }

@@ -22,7 +22,13 @@ export class RunLock {
   static acquire(runDir: string, command: string): RunLock {
     const path = join(runDir, 'lock');
     const startTime = processStartTime(process.pid);
-    const info: LockInfo = { pid: process.pid, ...(startTime ? { startTime } : {}), host: hostname(), time: new Date().toISOString(), command };
+    const info: LockInfo = {
+      pid: process.pid,
+      ...(startTime ? { startTime } : {}),
+      host: hostname(),
+      time: new Date().toISOString(),
+      command,
+    };
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const fd = openSync(path, 'wx', 0o644);
@@ -36,14 +42,23 @@ export class RunLock {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         const holder = readLock(path);
         if (holder !== undefined && !isStale(holder)) {
-          throw new ContinuumError('RUN_LOCKED', `Run directory ${runDir} is locked by \`${holder.command}\` (pid ${holder.pid} on ${holder.host}, since ${holder.time}).`, {
-            hint: holder.host === hostname() ? 'Wait for it to finish, or stop that process first.' : `The lock belongs to another host; remove ${path} if that process is gone.`,
-          });
+          throw new ContinuumError(
+            'RUN_LOCKED',
+            `Run directory ${runDir} is locked by \`${holder.command}\` (pid ${holder.pid} on ${holder.host}, since ${holder.time}).`,
+            {
+              hint:
+                holder.host === hostname()
+                  ? 'Wait for it to finish, or stop that process first.'
+                  : `The lock belongs to another host; remove ${path} if that process is gone.`,
+            },
+          );
         }
         rmSync(path, { force: true });
       }
     }
-    throw new ContinuumError('RUN_LOCKED', `Could not take the lock ${path}.`, { hint: 'Another continuum process is racing for this run.' });
+    throw new ContinuumError('RUN_LOCKED', `Could not take the lock ${path}.`, {
+      hint: 'Another continuum process is racing for this run.',
+    });
   }
 
   release(): void {
@@ -63,5 +78,7 @@ function readLock(path: string): LockInfo | undefined {
 function isStale(lock: LockInfo): boolean {
   if (lock.host !== hostname()) return false;
   if (lock.pid === process.pid) return false;
-  return !isSameProcessRunning(lock.startTime === undefined ? { pid: lock.pid } : { pid: lock.pid, startTime: lock.startTime });
+  return !isSameProcessRunning(
+    lock.startTime === undefined ? { pid: lock.pid } : { pid: lock.pid, startTime: lock.startTime },
+  );
 }

@@ -75,7 +75,12 @@ export class Output {
     if (level === 'debug' && !this.options.verbose) return;
     if (level === 'info' && this.options.json && !this.options.verbose) return;
     const prefix = level === 'error' ? 'error: ' : level === 'warn' ? 'warning: ' : '';
-    const label = level === 'debug' || this.options.verbose ? `[${scope}] ` : scope.startsWith('core') ? '' : `[${scope}] `;
+    const label =
+      level === 'debug' || this.options.verbose
+        ? `[${scope}] `
+        : scope.startsWith('core')
+          ? ''
+          : `[${scope}] `;
     this.print(`${prefix}${label}${message}${this.options.verbose ? extra : ''}`);
   }
 
@@ -105,7 +110,9 @@ export class Output {
     this.clearSpinner();
     if (result === undefined) return;
     const secs = ((Date.now() - started) / 1000).toFixed(1);
-    this.stream.write(`${result.ok ? '✔' : '✖'} ${label} (${secs} s)${result.note ? ` ${result.note}` : ''}\n`);
+    this.stream.write(
+      `${result.ok ? '✔' : '✖'} ${label} (${secs} s)${result.note ? ` ${result.note}` : ''}\n`,
+    );
   }
 
   private render(): void {

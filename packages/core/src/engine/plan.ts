@@ -17,7 +17,12 @@ export interface PlanSection {
 }
 
 /** Ask every selected capability what it would create. Creates nothing (scratch dirs are removed). */
-export async function planAll(selected: readonly Selected[], topology: Topology, output: Output, runDir?: string): Promise<PlanSection[]> {
+export async function planAll(
+  selected: readonly Selected[],
+  topology: Topology,
+  output: Output,
+  runDir?: string,
+): Promise<PlanSection[]> {
   const scratch = runDir ?? mkdtempSync(join(tmpdir(), 'continuum-plan-'));
   const scope = {
     topology,
@@ -32,12 +37,18 @@ export async function planAll(selected: readonly Selected[], topology: Topology,
   const sections: PlanSection[] = [];
   try {
     for (const s of selected) {
-      const section: PlanSection = { capability: stepId(s), plugin: `${s.entry.pluginName}@${s.entry.pluginVersion}`, items: [] };
+      const section: PlanSection = {
+        capability: stepId(s),
+        plugin: `${s.entry.pluginName}@${s.entry.pluginVersion}`,
+        items: [],
+      };
       if (s.cap.plan !== undefined) {
         try {
-          section.items = await s.cap.plan(makeContext(scope, s, s.options, memoryStore<unknown>()) as never);
+          section.items = await s.cap.plan(makeContext(scope, s, s.options, memoryStore<unknown>()));
         } catch (error) {
-          section.error = isContinuumError(error) ? error.message : `plan() failed: ${(error as Error).message}`;
+          section.error = isContinuumError(error)
+            ? error.message
+            : `plan() failed: ${(error as Error).message}`;
         }
       }
       sections.push(section);
@@ -50,7 +61,15 @@ export async function planAll(selected: readonly Selected[], topology: Topology,
 
 export function renderTopology(topology: Topology): string {
   const lines: string[] = [`mode: ${topology.mode}   nodes: ${topology.nodes.length}`];
-  const rows = topology.nodes.map((n) => [n.name, n.role, String(n.limits.cores), `${n.limits.memoryMiB} MiB`, String(n.limits.cpuQuota), n.limits.diskReadMBps ? `${n.limits.diskReadMBps}` : '-', n.limits.diskWriteMBps ? `${n.limits.diskWriteMBps}` : '-']);
+  const rows = topology.nodes.map((n) => [
+    n.name,
+    n.role,
+    String(n.limits.cores),
+    `${n.limits.memoryMiB} MiB`,
+    String(n.limits.cpuQuota),
+    n.limits.diskReadMBps ? `${n.limits.diskReadMBps}` : '-',
+    n.limits.diskWriteMBps ? `${n.limits.diskWriteMBps}` : '-',
+  ]);
   lines.push(columns(['NODE', 'ROLE', 'CORES', 'MEMORY', 'QUOTA', 'READ MB/s', 'WRITE MB/s'], rows));
   const net = topology.network;
   lines.push('', `network: emulation ${net.emulation ? 'on' : 'off'}, preset ${net.preset}`);
@@ -58,7 +77,14 @@ export function renderTopology(topology: Topology): string {
     lines.push(
       columns(
         ['FROM', 'TO', 'DELAY ms', 'JITTER ms', 'RATE Mbit/s', 'LOSS %'],
-        net.links.map((l) => [l.from, l.to, String(l.latencyMs), String(l.jitterMs), String(l.rateMbit), String(l.lossPct)]),
+        net.links.map((l) => [
+          l.from,
+          l.to,
+          String(l.latencyMs),
+          String(l.jitterMs),
+          String(l.rateMbit),
+          String(l.lossPct),
+        ]),
       ),
     );
   }
@@ -67,5 +93,12 @@ export function renderTopology(topology: Topology): string {
 
 export function columns(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  return [header, ...rows].map((r) => r.map((c, i) => (c ?? '').padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+  return [header, ...rows]
+    .map((r) =>
+      r
+        .map((c, i) => (c ?? '').padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

@@ -4,7 +4,11 @@ import type { LoadedConfig } from './config-loader.js';
 import type { ValidatedConfig } from './validate.js';
 
 /** Load (cosmiconfig / .cfg) and fully validate a config; warnings go to the log. */
-export async function loadAndValidate(path: string | undefined, registry: Registry, output: Output): Promise<{ loaded: LoadedConfig; validated: ValidatedConfig }> {
+export async function loadAndValidate(
+  path: string | undefined,
+  registry: Registry,
+  output: Output,
+): Promise<{ loaded: LoadedConfig; validated: ValidatedConfig }> {
   const { loadConfigFile } = await import('./config-loader.js');
   const { validateConfig } = await import('./validate.js');
   const loaded = await loadConfigFile(path);

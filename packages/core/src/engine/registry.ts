@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Capability, Kind, PluginManifest } from '@continuum/plugin-api';
-import { API_VERSION, CAPABILITY_BRAND, ContinuumError, isCapability, KIND_ORDER } from '@continuum/plugin-api';
+import {
+  API_VERSION,
+  CAPABILITY_BRAND,
+  ContinuumError,
+  isCapability,
+  KIND_ORDER,
+} from '@continuum/plugin-api';
 
 /** API versions this core can drive (current and, later, the previous one). */
 export const SUPPORTED_API_VERSIONS: readonly number[] = [API_VERSION];
@@ -57,7 +63,9 @@ export class Registry {
       if (manifest === undefined || manifest === null || typeof manifest !== 'object') continue;
       const id = `${plugin.name}@${plugin.version}`;
       if (!Array.isArray(manifest.capabilities)) {
-        this.warnings.push(`Plugin ${id}: package.json "continuum.capabilities" must be a list; plugin ignored.`);
+        this.warnings.push(
+          `Plugin ${id}: package.json "continuum.capabilities" must be a list; plugin ignored.`,
+        );
         continue;
       }
       const rejected = SUPPORTED_API_VERSIONS.includes(manifest.apiVersion)
@@ -65,7 +73,9 @@ export class Registry {
         : `Plugin ${id} is built for Continuum plugin API version ${String(manifest.apiVersion)}, but this core supports apiVersion ${SUPPORTED_API_VERSIONS.join(', ')}.`;
       for (const cap of manifest.capabilities) {
         if (!KINDS.has(cap.kind) || typeof cap.name !== 'string' || typeof cap.entry !== 'string') {
-          this.warnings.push(`Plugin ${id}: capability ${JSON.stringify(cap)} needs kind (${KIND_ORDER.join('|')}), name and entry; ignored.`);
+          this.warnings.push(
+            `Plugin ${id}: capability ${JSON.stringify(cap)} needs kind (${KIND_ORDER.join('|')}), name and entry; ignored.`,
+          );
           continue;
         }
         candidates.push({
@@ -94,7 +104,9 @@ export class Registry {
         );
       }
     }
-    this.entries.sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.name.localeCompare(b.name));
+    this.entries.sort(
+      (a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.name.localeCompare(b.name),
+    );
   }
 
   find(kind: Kind, name: string): CapabilityEntry | undefined {
@@ -105,7 +117,9 @@ export class Registry {
   resolve(kind: Kind, name: string): CapabilityEntry {
     const entry = this.find(kind, name);
     if (entry === undefined) {
-      const available = this.entries.filter((e) => e.kind === kind && e.rejected === undefined).map((e) => e.name);
+      const available = this.entries
+        .filter((e) => e.kind === kind && e.rejected === undefined)
+        .map((e) => e.name);
       throw new ContinuumError('UNKNOWN_CAPABILITY', `No installed plugin provides ${kind} "${name}".`, {
         hint: `Install it: continuum plugins:install ${PACKAGE_PREFIX[kind]}${name}${available.length > 0 ? ` (installed ${kind}s: ${available.join(', ')})` : ''}`,
         details: { kind, name, package: `${PACKAGE_PREFIX[kind]}${name}` },
@@ -114,7 +128,11 @@ export class Registry {
     if (entry.rejected !== undefined) {
       throw new ContinuumError('PLUGIN_API_VERSION', entry.rejected, {
         hint: `Install a version of ${entry.pluginName} built for apiVersion ${API_VERSION} (continuum plugins:install ${entry.pluginName}@latest), or a Continuum core that supports apiVersion ${entry.apiVersion}.`,
-        details: { plugin: `${entry.pluginName}@${entry.pluginVersion}`, apiVersion: entry.apiVersion, expected: API_VERSION },
+        details: {
+          plugin: `${entry.pluginName}@${entry.pluginVersion}`,
+          apiVersion: entry.apiVersion,
+          expected: API_VERSION,
+        },
       });
     }
     return entry;
@@ -139,10 +157,14 @@ async function importCapability(entry: CapabilityEntry): Promise<Capability> {
   try {
     mod = (await import(url)) as Record<string, unknown>;
   } catch (error) {
-    throw new ContinuumError('PLUGIN_LOAD', `Plugin ${id} failed to load ${entry.kind} "${entry.name}" from ${entry.entry}: ${(error as Error).message}`, {
-      hint: `Reinstall the plugin (continuum plugins:install ${entry.pluginName}) or report it to its authors.`,
-      cause: error,
-    });
+    throw new ContinuumError(
+      'PLUGIN_LOAD',
+      `Plugin ${id} failed to load ${entry.kind} "${entry.name}" from ${entry.entry}: ${(error as Error).message}`,
+      {
+        hint: `Reinstall the plugin (continuum plugins:install ${entry.pluginName}) or report it to its authors.`,
+        cause: error,
+      },
+    );
   }
   const cap = mod['default'];
   const problem = !isCapability(cap)
@@ -153,9 +175,13 @@ async function importCapability(entry: CapabilityEntry): Promise<Capability> {
         ? `it was built with plugin API ${String(cap.apiVersion)} but package.json declares apiVersion ${entry.apiVersion}`
         : undefined;
   if (problem !== undefined) {
-    throw new ContinuumError('PLUGIN_ENTRY_INVALID', `Plugin ${id}: ${entry.entry} is not usable: ${problem}.`, {
-      hint: `This is a packaging bug in ${entry.pluginName}; report it to its authors.`,
-    });
+    throw new ContinuumError(
+      'PLUGIN_ENTRY_INVALID',
+      `Plugin ${id}: ${entry.entry} is not usable: ${problem}.`,
+      {
+        hint: `This is a packaging bug in ${entry.pluginName}; report it to its authors.`,
+      },
+    );
   }
   return cap as Capability;
 }

@@ -20,7 +20,14 @@ import type {
   Topology,
   WorkloadRunner,
 } from '@continuum/plugin-api';
-import { abortError, ContinuumError, createProcessRunner, isContinuumError, KIND_ORDER, validateWithSchema } from '@continuum/plugin-api';
+import {
+  abortError,
+  ContinuumError,
+  createProcessRunner,
+  isContinuumError,
+  KIND_ORDER,
+  validateWithSchema,
+} from '@continuum/plugin-api';
 import { writeFileAtomic } from './atomic-file.js';
 import type { ContinuumConfig } from './config-schema.js';
 import { makeContext, memoryStore, stepStore, type RunScope } from './context.js';
@@ -46,7 +53,15 @@ export interface EngineOptions {
 }
 
 /** Phases without a configurable timeout still get one, so nothing waits forever. */
-const DEFAULT_TIMEOUT_S: Record<Phase, number> = { validate: 300, plan: 300, provision: 900, install: 1800, benchmark: 3600, collect: 600, teardown: 900 };
+const DEFAULT_TIMEOUT_S: Record<Phase, number> = {
+  validate: 300,
+  plan: 300,
+  provision: 900,
+  install: 1800,
+  benchmark: 3600,
+  collect: 600,
+  teardown: 900,
+};
 
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -87,21 +102,21 @@ export function listRunIds(baseDir: string): string[] {
 export function resolveRunDir(baseDir: string, runId: string | undefined): { id: string; dir: string } {
   const id = runId ?? currentRunId(baseDir);
   if (id === undefined) {
-    throw new ContinuumError('RUN_NOT_FOUND', `No run given and no current run in ${resolve(baseDir)}.`, { hint: 'List runs with `continuum status` and pass a run id.' });
+    throw new ContinuumError('RUN_NOT_FOUND', `No run given and no current run in ${resolve(baseDir)}.`, {
+      hint: 'List runs with `continuum status` and pass a run id.',
+    });
   }
   const dir = join(runsDir(baseDir), id);
   if (!existsSync(join(dir, 'state.json'))) {
     const known = listRunIds(baseDir);
     throw new ContinuumError('RUN_NOT_FOUND', `Run ${id} has no state in ${dir}.`, {
-      hint: known.length > 0 ? `Known runs: ${known.slice(-5).join(', ')} (see \`continuum status\`).` : `No runs in ${runsDir(baseDir)}; check --run-dir.`,
+      hint:
+        known.length > 0
+          ? `Known runs: ${known.slice(-5).join(', ')} (see \`continuum status\`).`
+          : `No runs in ${runsDir(baseDir)}; check --run-dir.`,
     });
   }
   return { id, dir };
-}
-
-interface LiveStep {
-  sel: Selected;
-  step: StepRecord | undefined;
 }
 
 /**
@@ -152,7 +167,12 @@ export class RunEngine {
     this.currentSignal = this.runAbort.signal;
     this.scope = {
       topology: this.topology,
-      run: { id: this.runId, dir: this.runDir, startedAt: this.state.value.createdAt, configPath: args.configPath },
+      run: {
+        id: this.runId,
+        dir: this.runDir,
+        startedAt: this.state.value.createdAt,
+        configPath: args.configPath,
+      },
       host: hostInfo(),
       output: this.output,
       outputs: this.outputs,
@@ -199,7 +219,17 @@ export class RunEngine {
     });
     writeFileAtomic(join(runDir, 'config.resolved.json'), `${JSON.stringify(validated.config, null, 2)}\n`);
     writeFileAtomic(join(resolve(options.baseDir), 'current'), `${runId}\n`);
-    const engine = new RunEngine({ runId, runDir, state, lock, options, selected: validated.selected, config: validated.config, topology: validated.topology, configPath });
+    const engine = new RunEngine({
+      runId,
+      runDir,
+      state,
+      lock,
+      options,
+      selected: validated.selected,
+      config: validated.config,
+      topology: validated.topology,
+      configPath,
+    });
     engine.log.info(`run ${runId} in ${runDir}`);
     return engine;
   }
@@ -209,7 +239,11 @@ export class RunEngine {
    * the recorded plugins through the registry, upgrades state blobs, and takes the lock.
    * Plugins that are not installed any more are reported in `missing` (teardown skips them).
    */
-  static async open(runId: string | undefined, registry: Registry, options: EngineOptions): Promise<{ engine: RunEngine; missing: string[] }> {
+  static async open(
+    runId: string | undefined,
+    registry: Registry,
+    options: EngineOptions,
+  ): Promise<{ engine: RunEngine; missing: string[] }> {
     const { id, dir } = resolveRunDir(options.baseDir, runId);
     options.output.attachDebugLog(join(dir, 'debug.log'));
     const lock = RunLock.acquire(dir, options.command);
@@ -219,12 +253,28 @@ export class RunEngine {
       const selections = selectionsOf(config);
       const selected: Selected[] = [];
       const missing: string[] = [];
-      const wanted = new Map<string, { kind: Kind; name: string; path: (string | number)[]; options: unknown; plugin: string | undefined }>();
-      for (const s of selections) wanted.set(stepId({ kind: s.kind, name: s.selection.use }), { kind: s.kind, name: s.selection.use, path: s.path, options: s.selection.options, plugin: undefined });
+      const wanted = new Map<
+        string,
+        { kind: Kind; name: string; path: (string | number)[]; options: unknown; plugin: string | undefined }
+      >();
+      for (const s of selections)
+        wanted.set(stepId({ kind: s.kind, name: s.selection.use }), {
+          kind: s.kind,
+          name: s.selection.use,
+          path: s.path,
+          options: s.selection.options,
+          plugin: undefined,
+        });
       for (const step of state.steps) {
         const key = stepId(step);
         const w = wanted.get(key);
-        wanted.set(key, { kind: step.kind, name: step.name, path: w?.path ?? [step.kind], options: w?.options ?? {}, plugin: step.plugin });
+        wanted.set(key, {
+          kind: step.kind,
+          name: step.name,
+          path: w?.path ?? [step.kind],
+          options: w?.options ?? {},
+          plugin: step.plugin,
+        });
       }
       for (const w of wanted.values()) {
         const entry = registry.find(w.kind, w.name);
@@ -232,12 +282,18 @@ export class RunEngine {
         if (entry === undefined || entry.rejected !== undefined) {
           const step = state.findStep(w.kind, w.name);
           if (step !== undefined && step.status !== 'torn-down') {
-            missing.push(`${w.kind} "${w.name}" needs ${recorded ?? 'its plugin'}${entry?.rejected ? ` (installed version rejected: ${entry.rejected})` : ''}: continuum plugins:install ${recorded ?? w.name}`);
+            missing.push(
+              `${w.kind} "${w.name}" needs ${recorded ?? 'its plugin'}${entry?.rejected ? ` (installed version rejected: ${entry.rejected})` : ''}: continuum plugins:install ${recorded ?? w.name}`,
+            );
           }
           continue;
         }
         if (recorded !== undefined && recorded !== `${entry.pluginName}@${entry.pluginVersion}`) {
-          options.output.logger('core').warn(`${stepId(w)} was created by ${recorded}; using ${entry.pluginName}@${entry.pluginVersion} to manage it.`);
+          options.output
+            .logger('core')
+            .warn(
+              `${stepId(w)} was created by ${recorded}; using ${entry.pluginName}@${entry.pluginVersion} to manage it.`,
+            );
         }
         const cap = await registry.load(entry);
         let opts: unknown = w.options;
@@ -247,13 +303,29 @@ export class RunEngine {
         }
         selected.push({ kind: w.kind, name: w.name, path: w.path, entry, cap, options: opts });
         const step = state.findStep(w.kind, w.name);
-        if (step !== undefined && cap.stateVersion !== undefined && cap.upgradeState !== undefined && step.state !== undefined && (step.stateVersion ?? 1) !== cap.stateVersion) {
+        if (
+          step !== undefined &&
+          cap.stateVersion !== undefined &&
+          cap.upgradeState !== undefined &&
+          step.state !== undefined &&
+          (step.stateVersion ?? 1) !== cap.stateVersion
+        ) {
           const upgraded = cap.upgradeState(step.state, step.stateVersion ?? 1) as Json;
           state.updateStep(step, { state: upgraded, stateVersion: cap.stateVersion });
         }
       }
       selected.sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
-      const engine = new RunEngine({ runId: id, runDir: dir, state, lock, options, selected, config, topology: state.value.topology, configPath: state.value.configPath });
+      const engine = new RunEngine({
+        runId: id,
+        runDir: dir,
+        state,
+        lock,
+        options,
+        selected,
+        config,
+        topology: state.value.topology,
+        configPath: state.value.configPath,
+      });
       return { engine, missing };
     } catch (error) {
       lock.release();
@@ -284,7 +356,11 @@ export class RunEngine {
   /** First SIGINT/SIGTERM: cancel the current phase; teardown runs afterwards with its own signal. */
   interrupt(signal: string): void {
     this.interrupted = true;
-    this.runAbort.abort(new ContinuumError('INTERRUPTED', `Interrupted by ${signal}.`, { hint: `State is kept in ${this.runDir}; \`continuum down ${this.runId}\` removes what is left.` }));
+    this.runAbort.abort(
+      new ContinuumError('INTERRUPTED', `Interrupted by ${signal}.`, {
+        hint: `State is kept in ${this.runDir}; \`continuum down ${this.runId}\` removes what is left.`,
+      }),
+    );
   }
 
   release(): void {
@@ -302,11 +378,18 @@ export class RunEngine {
   }
 
   private of<K extends Kind>(kind: K): (Selected & { cap: Extract<Capability, { kind: K }> })[] {
-    return this.selected.filter((s) => s.kind === kind) as (Selected & { cap: Extract<Capability, { kind: K }> })[];
+    return this.selected.filter((s) => s.kind === kind) as (Selected & {
+      cap: Extract<Capability, { kind: K }>;
+    })[];
   }
 
   private stepContext(sel: Selected, step: StepRecord | undefined): ReturnType<typeof makeContext> {
-    return makeContext(this.scope, sel, sel.options, step !== undefined ? stepStore(this.state, step, sel.cap) : memoryStore());
+    return makeContext(
+      this.scope,
+      sel,
+      sel.options,
+      step !== undefined ? stepStore(this.state, step, sel.cap) : memoryStore(),
+    );
   }
 
   // ---------------------------------------------------------------- phases and observers
@@ -355,7 +438,13 @@ export class RunEngine {
       timing.endedAt = new Date().toISOString();
       timing.durationMs = Date.parse(timing.endedAt) - Date.parse(timing.startedAt);
       this.currentSignal = previousSignal;
-      await this.emit({ phase, when: 'after', time: Date.now(), runId: this.runId, ...(timing.error !== undefined ? { error: timing.error } : {}) });
+      await this.emit({
+        phase,
+        when: 'after',
+        time: Date.now(),
+        runId: this.runId,
+        ...(timing.error !== undefined ? { error: timing.error } : {}),
+      });
       this.saveResults();
     }
   }
@@ -368,7 +457,9 @@ export class RunEngine {
         const ctx = this.stepContext(m, this.state.findStep(m.kind, m.name));
         await withTimeout(m.cap.onPhase(ctx as never, event), 10_000, `monitor ${m.name} onPhase`);
       } catch (error) {
-        this.log.warn(`monitor "${m.name}" observer failed on ${event.when} ${event.phase}: ${(error as Error).message}`);
+        this.log.warn(
+          `monitor "${m.name}" observer failed on ${event.when} ${event.phase}: ${(error as Error).message}`,
+        );
       }
     }
     if (this.options.observer !== undefined) {
@@ -389,20 +480,34 @@ export class RunEngine {
     } catch (error) {
       if (isContinuumError(error)) {
         if (error.code === 'INTERRUPTED' || error.code === 'PHASE_TIMEOUT') throw error;
-        throw new ContinuumError(error.code, `${label} failed during ${phase}: ${error.message}`, { ...(error.hint !== undefined ? { hint: error.hint } : {}), cause: error, details: { ...error.details, kind: sel.kind, name: sel.name, phase } });
+        throw new ContinuumError(error.code, `${label} failed during ${phase}: ${error.message}`, {
+          ...(error.hint !== undefined ? { hint: error.hint } : {}),
+          cause: error,
+          details: { ...error.details, kind: sel.kind, name: sel.name, phase },
+        });
       }
       const e = error as Error;
       this.log.debug(`stack of the ${label} failure: ${e.stack ?? String(error)}`);
-      throw new ContinuumError('PLUGIN_BUG', `${label} failed during ${phase} (${what}) with an unexpected error: ${e.message ?? String(error)}`, {
-        hint: `This is a bug in ${sel.entry.pluginName}@${sel.entry.pluginVersion}; the stack is in ${join(this.runDir, 'debug.log')}.${bugsUrl(sel)}`,
-        cause: error,
-        details: { kind: sel.kind, name: sel.name, phase },
-      });
+      throw new ContinuumError(
+        'PLUGIN_BUG',
+        `${label} failed during ${phase} (${what}) with an unexpected error: ${e.message ?? String(error)}`,
+        {
+          hint: `This is a bug in ${sel.entry.pluginName}@${sel.entry.pluginVersion}; the stack is in ${join(this.runDir, 'debug.log')}.${bugsUrl(sel)}`,
+          cause: error,
+          details: { kind: sel.kind, name: sel.name, phase },
+        },
+      );
     }
   }
 
   /** Run a step: write `pending` BEFORE calling the plugin, then `done` + output, or `failed`. */
-  private async step<T>(sel: Selected, phase: Phase, what: string, fn: (ctx: ReturnType<typeof makeContext>) => Promise<T>, toOutput: (value: T) => Json | undefined): Promise<T> {
+  private async step<T>(
+    sel: Selected,
+    phase: Phase,
+    what: string,
+    fn: (ctx: ReturnType<typeof makeContext>) => Promise<T>,
+    toOutput: (value: T) => Json | undefined,
+  ): Promise<T> {
     const step = this.state.beginStep({
       kind: sel.kind,
       name: sel.name,
@@ -415,10 +520,18 @@ export class RunEngine {
     try {
       const value = await this.call(sel, phase, what, () => fn(ctx));
       const output = toOutput(value);
-      this.state.updateStep(step, { status: 'done', endedAt: new Date().toISOString(), ...(output !== undefined ? { output } : {}) });
+      this.state.updateStep(step, {
+        status: 'done',
+        endedAt: new Date().toISOString(),
+        ...(output !== undefined ? { output } : {}),
+      });
       return value;
     } catch (error) {
-      this.state.updateStep(step, { status: 'failed', endedAt: new Date().toISOString(), error: (error as Error).message });
+      this.state.updateStep(step, {
+        status: 'failed',
+        endedAt: new Date().toISOString(),
+        error: (error as Error).message,
+      });
       throw error;
     }
   }
@@ -440,19 +553,32 @@ export class RunEngine {
 
   async provision(): Promise<void> {
     const [provider] = this.of('provider');
-    if (provider === undefined) throw new ContinuumError('CONFIG_INVALID', 'No provider selected.', { hint: 'Add `provider: { use: local }` to the config.' });
-    await this.phase('provision', `provision (provider ${provider.name}, ${this.topology.nodes.length} node${this.topology.nodes.length === 1 ? '' : 's'})`, async () => {
-      const done = this.isDone(provider);
-      if (done?.output !== undefined) {
-        this.log.info(`provider "${provider.name}" already provisioned; re-attaching`);
+    if (provider === undefined)
+      throw new ContinuumError('CONFIG_INVALID', 'No provider selected.', {
+        hint: 'Add `provider: { use: local }` to the config.',
+      });
+    await this.phase(
+      'provision',
+      `provision (provider ${provider.name}, ${this.topology.nodes.length} node${this.topology.nodes.length === 1 ? '' : 's'})`,
+      async () => {
+        const done = this.isDone(provider);
+        if (done?.output !== undefined) {
+          this.log.info(`provider "${provider.name}" already provisioned; re-attaching`);
+          await this.attach();
+          return;
+        }
+        await this.clearUnfinished(provider);
+        const cap = provider.cap as Provider;
+        await this.step(
+          provider,
+          'provision',
+          'provision',
+          (ctx) => cap.provision(ctx as never),
+          (infra) => infra as unknown as Json,
+        );
         await this.attach();
-        return;
-      }
-      await this.clearUnfinished(provider);
-      const cap = provider.cap as Provider;
-      await this.step(provider, 'provision', 'provision', (ctx) => cap.provision(ctx as never), (infra) => infra as unknown as Json);
-      await this.attach();
-    });
+      },
+    );
   }
 
   /** Live node handles from the recorded infrastructure (also in a new process). */
@@ -464,8 +590,15 @@ export class RunEngine {
     this.outputs.infrastructure = infra;
     this.results.emulation = infra.emulation;
     const cap = provider.cap as Provider;
-    this.nodes = await this.call(provider, 'provision', 'attach', () => cap.attach(this.stepContext(provider, step) as never, JSON.parse(JSON.stringify(infra)) as Infrastructure));
-    this.log.debug(`attached ${this.nodes.length} nodes: ${this.nodes.map((n) => `${n.name}=${n.address}`).join(', ')}`);
+    this.nodes = await this.call(provider, 'provision', 'attach', () =>
+      cap.attach(
+        this.stepContext(provider, step) as never,
+        JSON.parse(JSON.stringify(infra)) as Infrastructure,
+      ),
+    );
+    this.log.debug(
+      `attached ${this.nodes.length} nodes: ${this.nodes.map((n) => `${n.name}=${n.address}`).join(', ')}`,
+    );
     for (const w of infra.emulation?.warnings ?? []) this.log.warn(`emulation: ${w}`);
   }
 
@@ -485,7 +618,7 @@ export class RunEngine {
     const [rm] = this.of('resource-manager');
     if (rm !== undefined && this.outputs.cluster !== undefined) {
       const step = this.state.findStep(rm.kind, rm.name);
-      this.runner = (rm.cap as ResourceManager).runner(this.stepContext(rm, step) as never, this.outputs.cluster);
+      this.runner = (rm.cap as ResourceManager).runner(this.stepContext(rm, step), this.outputs.cluster);
     } else {
       this.runner = createProcessRunner(this.nodes, { logDir: join(this.runDir, 'logs') });
     }
@@ -505,19 +638,37 @@ export class RunEngine {
       for (const s of services) {
         if (this.isDone(s) !== undefined) continue;
         await this.clearUnfinished(s);
-        const out = await this.step(s, 'install', 'install', (ctx) => (s.cap as OperatingService).install(ctx as never), (v) => v);
+        const out = await this.step(
+          s,
+          'install',
+          'install',
+          (ctx) => (s.cap as OperatingService).install(ctx as never),
+          (v) => v,
+        );
         this.outputs.services[s.name] = out;
       }
       for (const rm of rms) {
         if (this.isDone(rm) !== undefined) continue;
         await this.clearUnfinished(rm);
-        this.outputs.cluster = await this.step(rm, 'install', 'install', (ctx) => (rm.cap as ResourceManager).install(ctx as never), (v) => v);
+        this.outputs.cluster = await this.step(
+          rm,
+          'install',
+          'install',
+          (ctx) => (rm.cap as ResourceManager).install(ctx as never),
+          (v) => v,
+        );
       }
       this.makeRunner();
       for (const m of monitors) {
         if (this.isDone(m) !== undefined) continue;
         await this.clearUnfinished(m);
-        await this.step(m, 'install', 'install', (ctx) => (m.cap as Monitor).install(ctx as never), (v) => v);
+        await this.step(
+          m,
+          'install',
+          'install',
+          (ctx) => (m.cap as Monitor).install(ctx as never),
+          (v) => v,
+        );
       }
     });
   }
@@ -542,11 +693,11 @@ export class RunEngine {
         'benchmark',
         'deploy + benchmark',
         async (ctx) => {
-          if (cap.deploy !== undefined) await cap.deploy(ctx as never);
+          if (cap.deploy !== undefined) await cap.deploy(ctx);
           const start = Date.now();
           this.window = { start, end: start };
           try {
-            return await cap.benchmark(ctx as never);
+            return await cap.benchmark(ctx);
           } finally {
             this.window = { start, end: Date.now() };
           }
@@ -554,7 +705,10 @@ export class RunEngine {
         (r) => ({ status: r.status }),
       );
       this.results.application = { name: app.name, ...result };
-      if (result.status !== 'ok') this.log.warn(`application "${app.name}" finished with status ${result.status}${result.problems?.length ? `: ${result.problems.join('; ')}` : ''}`);
+      if (result.status !== 'ok')
+        this.log.warn(
+          `application "${app.name}" finished with status ${result.status}${result.problems?.length ? `: ${result.problems.join('; ')}` : ''}`,
+        );
       return result;
     });
   }
@@ -568,16 +722,22 @@ export class RunEngine {
       for (const m of monitors) {
         const step = this.state.findStep(m.kind, m.name);
         try {
-          const result: MonitorResult = await this.call(m, 'collect', 'collect', () => (m.cap as Monitor).collect(this.stepContext(m, step) as never, window));
+          const result: MonitorResult = await this.call(m, 'collect', 'collect', () =>
+            (m.cap as Monitor).collect(this.stepContext(m, step) as never, window),
+          );
           this.results.monitors[m.name] = result;
           this.saveResults();
         } catch (error) {
-          if (isContinuumError(error) && (error.code === 'INTERRUPTED' || error.code === 'PHASE_TIMEOUT')) throw error;
+          if (isContinuumError(error) && (error.code === 'INTERRUPTED' || error.code === 'PHASE_TIMEOUT'))
+            throw error;
           failures.push((error as Error).message);
           this.log.error((error as Error).message);
         }
       }
-      if (failures.length > 0) throw new ContinuumError('COLLECT_FAILED', failures.join('\n'), { hint: 'Results of the other monitors and of the application are kept.' });
+      if (failures.length > 0)
+        throw new ContinuumError('COLLECT_FAILED', failures.join('\n'), {
+          hint: 'Results of the other monitors and of the application are kept.',
+        });
     });
   }
 
@@ -617,9 +777,14 @@ export class RunEngine {
           }
         }
         for (const node of this.nodes) await node.dispose?.().catch(() => undefined);
-        if (errors.length > 0) throw new ContinuumError('TEARDOWN_FAILED', `Teardown of run ${this.runId} left ${errors.length} problem${errors.length === 1 ? '' : 's'}:\n  - ${errors.join('\n  - ')}`, {
-          hint: `Fix the cause and run \`continuum down ${this.runId}${this.options.baseDir !== '.continuum' ? ` --run-dir ${this.options.baseDir}` : ''}\` again; it retries what is left.`,
-        });
+        if (errors.length > 0)
+          throw new ContinuumError(
+            'TEARDOWN_FAILED',
+            `Teardown of run ${this.runId} left ${errors.length} problem${errors.length === 1 ? '' : 's'}:\n  - ${errors.join('\n  - ')}`,
+            {
+              hint: `Fix the cause and run \`continuum down ${this.runId}${this.options.baseDir !== '.continuum' ? ` --run-dir ${this.options.baseDir}` : ''}\` again; it retries what is left.`,
+            },
+          );
       });
       this.results.teardown = { ok: true, errors: [] };
       this.setStatus('torn-down');
@@ -627,7 +792,11 @@ export class RunEngine {
       this.results.teardown = { ok: false, errors: errors.length > 0 ? errors : [(error as Error).message] };
       this.setStatus('teardown-failed');
       if (isContinuumError(error) && error.code === 'TEARDOWN_FAILED') throw error;
-      throw new ContinuumError('TEARDOWN_FAILED', `Teardown of run ${this.runId} failed: ${(error as Error).message}`, { hint: `Run \`continuum down ${this.runId}\` to retry.`, cause: error });
+      throw new ContinuumError(
+        'TEARDOWN_FAILED',
+        `Teardown of run ${this.runId} failed: ${(error as Error).message}`,
+        { hint: `Run \`continuum down ${this.runId}\` to retry.`, cause: error },
+      );
     } finally {
       this.saveResults();
     }
@@ -642,7 +811,11 @@ export class RunEngine {
 
   recordError(error: unknown): void {
     const e = error as Error;
-    this.results.errors.push({ code: isContinuumError(error) ? error.code : 'ERROR', message: e.message, ...(isContinuumError(error) && error.hint ? { hint: error.hint } : {}) });
+    this.results.errors.push({
+      code: isContinuumError(error) ? error.code : 'ERROR',
+      message: e.message,
+      ...(isContinuumError(error) && error.hint ? { hint: error.hint } : {}),
+    });
   }
 
   finishResults(status: ResultsDocument['status']): void {
@@ -668,7 +841,9 @@ function readPreviousResults(runDir: string): ResultsDocument | undefined {
 }
 
 function bugsUrl(sel: Selected): string {
-  return sel.entry.pluginType === 'core' || sel.entry.pluginType === 'dev' ? '' : ` Report it to the plugin's authors (${sel.entry.pluginName}).`;
+  return sel.entry.pluginType === 'core' || sel.entry.pluginType === 'dev'
+    ? ''
+    : ` Report it to the plugin's authors (${sel.entry.pluginName}).`;
 }
 
 /** Reject as soon as the signal aborts, even if the plugin ignores the signal. */
@@ -695,7 +870,10 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new ContinuumError('OBSERVER_TIMEOUT', `${what} took longer than ${ms / 1000} s`)), ms);
+  const timer = setTimeout(
+    () => controller.abort(new ContinuumError('OBSERVER_TIMEOUT', `${what} took longer than ${ms / 1000} s`)),
+    ms,
+  );
   timer.unref();
   return raceAbort(promise, controller.signal).finally(() => clearTimeout(timer));
 }

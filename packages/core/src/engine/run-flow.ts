@@ -7,7 +7,7 @@ import { installSignalHandlers } from './signals.js';
 
 export interface FlowResult {
   results: ResultsDocument;
-  error: unknown;
+  error: Error | undefined;
 }
 
 /**
@@ -18,7 +18,15 @@ export interface FlowResult {
 export async function runFlow(
   engine: RunEngine,
   output: Output,
-  phases: { validate?: boolean; plan?: boolean; provision?: boolean; install?: boolean; benchmark?: boolean; collect?: boolean; reattach?: boolean },
+  phases: {
+    validate?: boolean;
+    plan?: boolean;
+    provision?: boolean;
+    install?: boolean;
+    benchmark?: boolean;
+    collect?: boolean;
+    reattach?: boolean;
+  },
   keepWhen: boolean | ((error: unknown) => boolean),
   selected: Parameters<typeof planAll>[0],
 ): Promise<FlowResult> {
@@ -29,7 +37,9 @@ export async function runFlow(
     if (phases.plan) {
       await engine.phase('plan', 'plan', async () => {
         const sections = await planAll(selected, engine.state.value.topology, output, engine.runDir);
-        for (const s of sections) for (const item of s.items) output.logger(s.capability).debug(`plan: ${item.resource} ${item.name}`, item.details);
+        for (const s of sections)
+          for (const item of s.items)
+            output.logger(s.capability).debug(`plan: ${item.resource} ${item.name}`, item.details);
       });
     }
     if (phases.reattach) await engine.reattach();
@@ -59,7 +69,15 @@ export async function runFlow(
   } finally {
     const interrupted = engine.interrupted || (isContinuumError(error) && error.code === 'INTERRUPTED');
     const appStatus = engine.results.application?.status;
-    engine.finishResults(interrupted ? 'interrupted' : error !== undefined ? 'failed' : appStatus === 'partial' || appStatus === 'failed' ? 'partial' : 'ok');
+    engine.finishResults(
+      interrupted
+        ? 'interrupted'
+        : error !== undefined
+          ? 'failed'
+          : appStatus === 'partial' || appStatus === 'failed'
+            ? 'partial'
+            : 'ok',
+    );
     if (!keep && teardownError === undefined && error !== undefined) engine.setStatus('torn-down');
     engine.release();
     uninstall();
@@ -68,9 +86,17 @@ export async function runFlow(
     const t = teardownError as Error;
     const e = error as Error;
     // Both matter: the failure, and that something may be left behind.
-    error = new ContinuumError('TEARDOWN_FAILED', `${e.message}\n...and then teardown failed: ${t.message}`, { hint: isContinuumError(t) ? (t.hint ?? '') : '', cause: error });
+    error = new ContinuumError('TEARDOWN_FAILED', `${e.message}\n...and then teardown failed: ${t.message}`, {
+      hint: isContinuumError(t) ? (t.hint ?? '') : '',
+      cause: error,
+    });
   }
-  return { results: engine.results, error: error ?? teardownError };
+  const first = error ?? teardownError;
+  return {
+    results: engine.results,
+    error:
+      first === undefined ? undefined : first instanceof Error ? first : new Error(JSON.stringify(first)),
+  };
 }
 
 export { renderResults };

@@ -15,13 +15,22 @@ export interface Selected {
 }
 
 /** Every `use:` in the config, in pipeline kind order. */
-export function selectionsOf(config: Partial<ContinuumConfig>): { kind: Kind; path: (string | number)[]; selection: Selection }[] {
+export function selectionsOf(
+  config: Partial<ContinuumConfig>,
+): { kind: Kind; path: (string | number)[]; selection: Selection }[] {
   const out: { kind: Kind; path: (string | number)[]; selection: Selection }[] = [];
-  if (config.provider !== undefined) out.push({ kind: 'provider', path: ['provider'], selection: config.provider });
-  (config.services ?? []).forEach((s, i) => out.push({ kind: 'operating-service', path: ['services', i], selection: s }));
-  if (config.resourceManager !== undefined) out.push({ kind: 'resource-manager', path: ['resourceManager'], selection: config.resourceManager });
-  (config.monitors ?? []).forEach((s, i) => out.push({ kind: 'monitor', path: ['monitors', i], selection: s }));
-  if (config.application !== undefined) out.push({ kind: 'application', path: ['application'], selection: config.application });
+  if (config.provider !== undefined)
+    out.push({ kind: 'provider', path: ['provider'], selection: config.provider });
+  (config.services ?? []).forEach((s, i) =>
+    out.push({ kind: 'operating-service', path: ['services', i], selection: s }),
+  );
+  if (config.resourceManager !== undefined)
+    out.push({ kind: 'resource-manager', path: ['resourceManager'], selection: config.resourceManager });
+  (config.monitors ?? []).forEach((s, i) =>
+    out.push({ kind: 'monitor', path: ['monitors', i], selection: s }),
+  );
+  if (config.application !== undefined)
+    out.push({ kind: 'application', path: ['application'], selection: config.application });
   return out;
 }
 

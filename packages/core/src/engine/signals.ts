@@ -5,7 +5,11 @@ import { EXIT } from './exit-codes.js';
  * First SIGINT/SIGTERM: cancel the current phase (then the command tears down unless it keeps the
  * run). Second one: exit at once, leaving the state file for `continuum down`.
  */
-export function installSignalHandlers(target: { interrupt(signal: string): void; release(): void; runId: string }, output: Output, keeping: boolean): () => void {
+export function installSignalHandlers(
+  target: { interrupt(signal: string): void; release(): void; runId: string },
+  output: Output,
+  keeping: boolean,
+): () => void {
   let count = 0;
   const handler = (signal: NodeJS.Signals): void => {
     count++;

@@ -21,7 +21,9 @@ export function yamlLocator(file: string, text: string): SourceLocator {
       let best = lineOf(doc.contents ?? undefined);
       for (const key of path) {
         if (isMap(node)) {
-          const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(key));
+          const pair = node.items.find(
+            (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(key),
+          );
           if (pair === undefined) break;
           best = lineOf(pair.key as YamlNode) ?? best;
           node = pair.value;

@@ -29,7 +29,8 @@ export interface StepRecord {
   teardownError?: string;
 }
 
-export type RunStatus = 'running' | 'up' | 'done' | 'failed' | 'interrupted' | 'torn-down' | 'teardown-failed';
+export type RunStatus =
+  'running' | 'up' | 'done' | 'failed' | 'interrupted' | 'torn-down' | 'teardown-failed';
 
 export interface RunState {
   stateVersion: number;
@@ -60,9 +61,18 @@ export class StateFile {
     this.data = data;
   }
 
-  static create(runDir: string, initial: Omit<RunState, 'stateVersion' | 'createdAt' | 'updatedAt' | 'steps'>): StateFile {
+  static create(
+    runDir: string,
+    initial: Omit<RunState, 'stateVersion' | 'createdAt' | 'updatedAt' | 'steps'>,
+  ): StateFile {
     const now = new Date().toISOString();
-    const file = new StateFile(join(runDir, 'state.json'), { stateVersion: STATE_VERSION, ...initial, createdAt: now, updatedAt: now, steps: [] });
+    const file = new StateFile(join(runDir, 'state.json'), {
+      stateVersion: STATE_VERSION,
+      ...initial,
+      createdAt: now,
+      updatedAt: now,
+      steps: [],
+    });
     file.flush();
     return file;
   }
@@ -70,20 +80,30 @@ export class StateFile {
   static load(runDir: string): StateFile {
     const path = join(runDir, 'state.json');
     if (!existsSync(path)) {
-      throw new ContinuumError('STATE_NOT_FOUND', `No state file at ${path}.`, { hint: 'List runs with `continuum status`.' });
+      throw new ContinuumError('STATE_NOT_FOUND', `No state file at ${path}.`, {
+        hint: 'List runs with `continuum status`.',
+      });
     }
     let data: RunState;
     try {
       data = JSON.parse(readFileSync(path, 'utf8')) as RunState;
     } catch (error) {
-      throw new ContinuumError('STATE_CORRUPT', `State file ${path} is not valid JSON: ${(error as Error).message}`, {
-        hint: 'The file is written atomically, so this means it was edited by hand; restore it or remove the run directory after cleaning up manually.',
-      });
+      throw new ContinuumError(
+        'STATE_CORRUPT',
+        `State file ${path} is not valid JSON: ${(error as Error).message}`,
+        {
+          hint: 'The file is written atomically, so this means it was edited by hand; restore it or remove the run directory after cleaning up manually.',
+        },
+      );
     }
     if (data.stateVersion !== STATE_VERSION) {
-      throw new ContinuumError('STATE_VERSION', `State file ${path} has stateVersion ${String(data.stateVersion)}; this core reads version ${STATE_VERSION}.`, {
-        hint: `Use the Continuum version that created the run (core ${data.coreVersion}) to tear it down.`,
-      });
+      throw new ContinuumError(
+        'STATE_VERSION',
+        `State file ${path} has stateVersion ${String(data.stateVersion)}; this core reads version ${STATE_VERSION}.`,
+        {
+          hint: `Use the Continuum version that created the run (core ${data.coreVersion}) to tear it down.`,
+        },
+      );
     }
     return new StateFile(path, data);
   }

@@ -1,4 +1,4 @@
-import type { LinkClass, LinkOverrides, NetworkSpec, Tier, TierSpec, Topology } from '@continuum/plugin-api';
+import type { LinkOverrides, NetworkSpec, Tier, TierSpec, Topology } from '@continuum/plugin-api';
 import { deriveMode, LINK_CLASSES, resolveLinks, resolveNodes, TIERS } from '@continuum/plugin-api';
 import type { ContinuumConfig, TierConfig } from './config-schema.js';
 
@@ -23,10 +23,14 @@ function tierSpec(t: TierConfig): TierSpec {
  */
 export function resolveTopology(config: ContinuumConfig, withController: boolean): Topology {
   const infra = config.infrastructure;
-  const tiers: Record<Tier, TierSpec> = { cloud: tierSpec(infra.cloud), edge: tierSpec(infra.edge), endpoint: tierSpec(infra.endpoint) };
+  const tiers: Record<Tier, TierSpec> = {
+    cloud: tierSpec(infra.cloud),
+    edge: tierSpec(infra.edge),
+    endpoint: tierSpec(infra.endpoint),
+  };
   const present = TIERS.filter((t) => tiers[t].nodes > 0);
   const overrides: LinkOverrides = {};
-  for (const cls of LINK_CLASSES as readonly LinkClass[]) {
+  for (const cls of LINK_CLASSES) {
     const v = infra.network.links[cls];
     if (v === undefined) continue;
     overrides[cls] = {

@@ -30,7 +30,10 @@ function zodIssues(error: z.ZodError): { path: Path; message: string }[] {
   return error.issues.map((i) => {
     const path = i.path.map((p) => (typeof p === 'number' ? p : String(p)));
     if (i.code === 'unrecognized_keys') {
-      return { path: [...path, ...(i.keys.length === 1 ? [i.keys[0] as string] : [])], message: `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')} (not allowed here)` };
+      return {
+        path: [...path, ...(i.keys.length === 1 ? [i.keys[0] as string] : [])],
+        message: `unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')} (not allowed here)`,
+      };
     }
     return { path, message: i.message };
   });
@@ -41,12 +44,21 @@ function zodIssues(error: z.ZodError): { path: Path; message: string }[] {
  * (its own Standard Schema), then each capability's validate(). Every issue is collected; nothing
  * is created. Throws CONFIG_INVALID with `details.issues` when anything is wrong.
  */
-export async function validateConfig(loaded: LoadedConfig, registry: Registry, output: Output): Promise<ValidatedConfig> {
+export async function validateConfig(
+  loaded: LoadedConfig,
+  registry: Registry,
+  output: Output,
+): Promise<ValidatedConfig> {
   const issues: Issue[] = [];
   const warnings = [...loaded.warnings, ...registry.warnings];
   const add = (path: readonly PropertyKey[], message: string, hint?: string): void => {
     const location = loaded.locator?.locate(path);
-    issues.push({ path: formatPath(path), message, ...(location !== undefined ? { location } : {}), ...(hint !== undefined ? { hint } : {}) });
+    issues.push({
+      path: formatPath(path),
+      message,
+      ...(location !== undefined ? { location } : {}),
+      ...(hint !== undefined ? { hint } : {}),
+    });
   };
 
   const parsed = configSchema.safeParse(loaded.raw);
@@ -94,7 +106,10 @@ export async function validateConfig(loaded: LoadedConfig, registry: Registry, o
 
   const config = parsed.data;
   const rm = selected.find((s) => s.kind === 'resource-manager');
-  const topology = resolveTopology(config, rm !== undefined && 'usesController' in rm.cap ? rm.cap.usesController : false);
+  const topology = resolveTopology(
+    config,
+    rm !== undefined && 'usesController' in rm.cap ? rm.cap.usesController : false,
+  );
 
   // Capability checks without side effects (binaries, quotas, node-count rules).
   const scratch = mkdtempSync(join(tmpdir(), 'continuum-validate-'));
@@ -114,10 +129,16 @@ export async function validateConfig(loaded: LoadedConfig, registry: Registry, o
       const ctx = makeContext(scope, s, s.options, memoryStore<unknown>());
       let diagnostics;
       try {
-        diagnostics = await s.cap.validate(ctx as never);
+        diagnostics = await s.cap.validate(ctx);
       } catch (error) {
         const e = error as Error;
-        add(s.path, `${s.kind} "${s.name}" could not validate its options: ${e.message}`, isContinuumError(error) ? error.hint : `This is a bug in ${s.entry.pluginName}@${s.entry.pluginVersion}.`);
+        add(
+          s.path,
+          `${s.kind} "${s.name}" could not validate its options: ${e.message}`,
+          isContinuumError(error)
+            ? error.hint
+            : `This is a bug in ${s.entry.pluginName}@${s.entry.pluginVersion}.`,
+        );
         continue;
       }
       for (const d of diagnostics) {
@@ -134,10 +155,14 @@ export async function validateConfig(loaded: LoadedConfig, registry: Registry, o
 }
 
 function invalid(loaded: LoadedConfig, issues: Issue[]): ContinuumError {
-  return new ContinuumError('CONFIG_INVALID', `${loaded.filepath}: ${issues.length} problem${issues.length === 1 ? '' : 's'} in the config.`, {
-    hint: 'Fix every problem listed above, then run `continuum validate` again.',
-    details: { file: loaded.filepath, issues },
-  });
+  return new ContinuumError(
+    'CONFIG_INVALID',
+    `${loaded.filepath}: ${issues.length} problem${issues.length === 1 ? '' : 's'} in the config.`,
+    {
+      hint: 'Fix every problem listed above, then run `continuum validate` again.',
+      details: { file: loaded.filepath, issues },
+    },
+  );
 }
 
 function selectionsFromRaw(raw: unknown): ReturnType<typeof selectionsOf> {
@@ -149,9 +174,11 @@ function selectionsFromRaw(raw: unknown): ReturnType<typeof selectionsOf> {
     if (s.success) out.push({ kind, path, selection: s.data });
   };
   if (r['provider'] !== undefined) one('provider', ['provider'], r['provider']);
-  if (Array.isArray(r['services'])) r['services'].forEach((v: unknown, i) => one('operating-service', ['services', i], v));
+  if (Array.isArray(r['services']))
+    r['services'].forEach((v: unknown, i) => one('operating-service', ['services', i], v));
   if (r['resourceManager'] !== undefined) one('resource-manager', ['resourceManager'], r['resourceManager']);
-  if (Array.isArray(r['monitors'])) r['monitors'].forEach((v: unknown, i) => one('monitor', ['monitors', i], v));
+  if (Array.isArray(r['monitors']))
+    r['monitors'].forEach((v: unknown, i) => one('monitor', ['monitors', i], v));
   if (r['application'] !== undefined) one('application', ['application'], r['application']);
   return out;
 }

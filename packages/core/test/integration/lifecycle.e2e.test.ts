@@ -21,7 +21,9 @@ describe('continuum run: success', () => {
     const r = await box.run(['run', config]);
     expect(r.stderr).not.toMatch(/error|warning/i);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/FAKE OUTPUT\n\s+node\s+output\s+exit_code\s+duration_ms\n\s+cloud0\s+hello from cloud0\s+0\s+\d+/);
+    expect(r.stdout).toMatch(
+      /FAKE OUTPUT\n\s+node\s+output\s+exit_code\s+duration_ms\n\s+cloud0\s+hello from cloud0\s+0\s+\d+/,
+    );
     expect(r.stderr).toMatch(/✔ provision \(provider fake, 3 nodes\)/);
     expect(box.markerFiles()).toEqual([]);
     const [id] = box.runIds();
@@ -35,20 +37,43 @@ describe('continuum run: success', () => {
       'monitor/fake-monitor:torn-down',
       'application/fake-app:torn-down',
     ]);
-    const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { status: string; phases: { phase: string; status: string }[]; application: { summary: Record<string, unknown> }; emulation: { backend: string } };
+    const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as {
+      status: string;
+      phases: { phase: string; status: string }[];
+      application: { summary: Record<string, unknown> };
+      emulation: { backend: string };
+    };
     expect(results.status).toBe('ok');
-    expect(results.phases.map((p) => p.phase)).toEqual(['validate', 'plan', 'provision', 'install', 'benchmark', 'collect', 'teardown']);
+    expect(results.phases.map((p) => p.phase)).toEqual([
+      'validate',
+      'plan',
+      'provision',
+      'install',
+      'benchmark',
+      'collect',
+      'teardown',
+    ]);
     expect(results.application.summary).toEqual({ nodes: 3, services: 'fake-service' });
     expect(results.emulation.backend).toBe('none');
-    expect(readFileSync(join(dir, 'fake.csv'), 'utf8')).toMatch(/^node,output,exit_code,duration_ms\ncloud0,hello from cloud0,0,\d+\n/);
+    expect(readFileSync(join(dir, 'fake.csv'), 'utf8')).toMatch(
+      /^node,output,exit_code,duration_ms\ncloud0,hello from cloud0,0,\d+\n/,
+    );
     expect(existsSync(join(dir, 'config.resolved.json'))).toBe(true);
-    expect(readFileSync(join(dir, 'logs', 'echo-endpoint1.log'), 'utf8')).toMatch(/stdout hello from endpoint1/);
+    expect(readFileSync(join(dir, 'logs', 'echo-endpoint1.log'), 'utf8')).toMatch(
+      /stdout hello from endpoint1/,
+    );
     expect(readFileSync(join(dir, 'debug.log'), 'utf8')).toMatch(/DEBUG +\[core\] tore down provider\/fake/);
     expect(readFileSync(join(box.dir, '.continuum', 'current'), 'utf8').trim()).toBe(id);
     // The third-party continuum:phase hook saw before/after of every phase.
-    const hookEvents = readFileSync(join(dir, 'hook-events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { phase: string; when: string });
+    const hookEvents = readFileSync(join(dir, 'hook-events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { phase: string; when: string });
     expect(hookEvents.map((e) => `${e.when}:${e.phase}`)).toEqual(
-      ['validate', 'plan', 'provision', 'install', 'benchmark', 'collect', 'teardown'].flatMap((p) => [`before:${p}`, `after:${p}`]),
+      ['validate', 'plan', 'provision', 'install', 'benchmark', 'collect', 'teardown'].flatMap((p) => [
+        `before:${p}`,
+        `after:${p}`,
+      ]),
     );
   });
 
@@ -61,19 +86,78 @@ describe('continuum run: success', () => {
     expect(doc.status).toBe('ok');
     expect(doc.application.tables[0]?.id).toBe('fake');
     // A throwing observer hook is reported, never fatal.
-    expect(r.stderr).toMatch(/warning: continuum:phase hook of plugin continuum-fixture-monitor-fake failed on before validate: observer hook exploded/);
+    expect(r.stderr).toMatch(
+      /warning: continuum:phase hook of plugin continuum-fixture-monitor-fake failed on before validate: observer hook exploded/,
+    );
   });
 });
 
 describe('continuum run: failure in each phase tears down what was created', () => {
-  const cases: { what: string; opts: Parameters<typeof fakeConfig>[1]; message: RegExp; created: string[] }[] = [
-    { what: 'provision', opts: { provider: { failAt: 'provision' } }, message: /provider "fake" \(continuum-fixture-provider-fake@0\.1\.0\) failed during provision: fake provider fails at provision/, created: ['provider/fake'] },
-    { what: 'attach (plain Error: reported as a plugin bug)', opts: { provider: { failAt: 'attach' } }, message: /failed during provision \(attach\) with an unexpected error: boom in attach[\s\S]*This is a bug in continuum-fixture-provider-fake@0\.1\.0/, created: ['provider/fake'] },
-    { what: 'install (operating service)', opts: { service: { failAt: 'install' } }, message: /operating-service "fake-service" .* failed during install/, created: ['provider/fake', 'operating-service/fake-service'] },
-    { what: 'install (monitor)', opts: { monitor: { failAt: 'install' } }, message: /monitor "fake-monitor" .* failed during install/, created: ['provider/fake', 'operating-service/fake-service', 'monitor/fake-monitor'] },
-    { what: 'benchmark (deploy)', opts: { app: { failAt: 'deploy' } }, message: /application "fake-app" .* failed during benchmark: fake app fails at deploy/, created: ['provider/fake', 'operating-service/fake-service', 'monitor/fake-monitor', 'application/fake-app'] },
-    { what: 'benchmark', opts: { app: { failAt: 'benchmark' } }, message: /fake app fails at benchmark/, created: ['provider/fake', 'operating-service/fake-service', 'monitor/fake-monitor', 'application/fake-app'] },
-    { what: 'collect', opts: { monitor: { failAt: 'collect' } }, message: /monitor "fake-monitor" .* failed during collect/, created: ['provider/fake', 'operating-service/fake-service', 'monitor/fake-monitor', 'application/fake-app'] },
+  const cases: {
+    what: string;
+    opts: Parameters<typeof fakeConfig>[1];
+    message: RegExp;
+    created: string[];
+  }[] = [
+    {
+      what: 'provision',
+      opts: { provider: { failAt: 'provision' } },
+      message:
+        /provider "fake" \(continuum-fixture-provider-fake@0\.1\.0\) failed during provision: fake provider fails at provision/,
+      created: ['provider/fake'],
+    },
+    {
+      what: 'attach (plain Error: reported as a plugin bug)',
+      opts: { provider: { failAt: 'attach' } },
+      message:
+        /failed during provision \(attach\) with an unexpected error: boom in attach[\s\S]*This is a bug in continuum-fixture-provider-fake@0\.1\.0/,
+      created: ['provider/fake'],
+    },
+    {
+      what: 'install (operating service)',
+      opts: { service: { failAt: 'install' } },
+      message: /operating-service "fake-service" .* failed during install/,
+      created: ['provider/fake', 'operating-service/fake-service'],
+    },
+    {
+      what: 'install (monitor)',
+      opts: { monitor: { failAt: 'install' } },
+      message: /monitor "fake-monitor" .* failed during install/,
+      created: ['provider/fake', 'operating-service/fake-service', 'monitor/fake-monitor'],
+    },
+    {
+      what: 'benchmark (deploy)',
+      opts: { app: { failAt: 'deploy' } },
+      message: /application "fake-app" .* failed during benchmark: fake app fails at deploy/,
+      created: [
+        'provider/fake',
+        'operating-service/fake-service',
+        'monitor/fake-monitor',
+        'application/fake-app',
+      ],
+    },
+    {
+      what: 'benchmark',
+      opts: { app: { failAt: 'benchmark' } },
+      message: /fake app fails at benchmark/,
+      created: [
+        'provider/fake',
+        'operating-service/fake-service',
+        'monitor/fake-monitor',
+        'application/fake-app',
+      ],
+    },
+    {
+      what: 'collect',
+      opts: { monitor: { failAt: 'collect' } },
+      message: /monitor "fake-monitor" .* failed during collect/,
+      created: [
+        'provider/fake',
+        'operating-service/fake-service',
+        'monitor/fake-monitor',
+        'application/fake-app',
+      ],
+    },
   ];
   for (const c of cases) {
     it(`fails at ${c.what}: exit 1, everything created is torn down in reverse`, async () => {
@@ -88,7 +172,11 @@ describe('continuum run: failure in each phase tears down what was created', () 
       expect(state.status).toBe('torn-down');
       expect(state.steps.map((s) => `${s.kind}/${s.name}`)).toEqual(c.created);
       expect(state.steps.every((s) => s.status === 'torn-down')).toBe(true);
-      const results = JSON.parse(readFileSync(join(box.runDir(id!), 'results.json'), 'utf8')) as { status: string; application?: unknown; errors: unknown[] };
+      const results = JSON.parse(readFileSync(join(box.runDir(id!), 'results.json'), 'utf8')) as {
+        status: string;
+        application?: unknown;
+        errors: unknown[];
+      };
       expect(results.status).toBe('failed');
       expect(results.errors).toHaveLength(1);
       // Results gathered before the failure are kept.
@@ -98,9 +186,14 @@ describe('continuum run: failure in each phase tears down what was created', () 
 
   it('a failing teardown is reported with exit 3 while the other steps are still torn down', async () => {
     const box = sandbox();
-    const r = await box.run(['run', box.write('c.yaml', fakeConfig(box.markers, { provider: { failAt: 'teardown' } }))]);
+    const r = await box.run([
+      'run',
+      box.write('c.yaml', fakeConfig(box.markers, { provider: { failAt: 'teardown' } })),
+    ]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/Teardown of run .* left 1 problem:\n\s+- provider "fake" .* failed during teardown: fake provider fails at teardown/);
+    expect(r.stderr).toMatch(
+      /Teardown of run .* left 1 problem:\n\s+- provider "fake" .* failed during teardown: fake provider fails at teardown/,
+    );
     expect(r.stderr).toMatch(/continuum down/);
     const [id] = box.runIds();
     const state = box.state(id!);
@@ -162,7 +255,7 @@ describe('up, status, bench, resume, down', () => {
     const up = await box.run(['up', config]);
     expect(up.stderr).not.toMatch(/error/);
     expect(up.code).toBe(0);
-    expect(up.stdout).toMatch(/endpoint1\s+endpoint\s+127\.0\.0\.1\s+sh  # endpoint1 is a host process/);
+    expect(up.stdout).toMatch(/endpoint1\s+endpoint\s+127\.0\.0\.1\s+sh {2}# endpoint1 is a host process/);
     const [id] = box.runIds();
     expect(box.state(id!).status).toBe('up');
     expect(box.markerFiles().length).toBe(5); // 3 nodes + service + monitor
@@ -170,9 +263,13 @@ describe('up, status, bench, resume, down', () => {
     const status = await box.run(['status', id!]);
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/provider\/fake\s+continuum-fixture-provider-fake@0\.1\.0\s+done/);
-    expect(status.stdout).toMatch(/cloud0\s+cloud\s+127\.0\.0\.1\s+1\s+512 MiB\s+1\s+sh  # cloud0 is a host process/);
+    expect(status.stdout).toMatch(
+      /cloud0\s+cloud\s+127\.0\.0\.1\s+1\s+512 MiB\s+1\s+sh {2}# cloud0 is a host process/,
+    );
     const list = await box.run(['status', '--json']);
-    expect((JSON.parse(list.stdout) as { runs: { id: string; current: boolean; status: string }[] }).runs).toEqual([expect.objectContaining({ id, current: true, status: 'up' })]);
+    expect(
+      (JSON.parse(list.stdout) as { runs: { id: string; current: boolean; status: string }[] }).runs,
+    ).toEqual([expect.objectContaining({ id, current: true, status: 'up' })]);
 
     for (let i = 0; i < 2; i++) {
       const bench = await box.run(['bench']);
@@ -190,7 +287,11 @@ describe('up, status, bench, resume, down', () => {
     const refused = await box.run(['up', changed, '--resume']);
     expect(refused.code).toBe(2);
     const recorded = box.state(id!).configHash;
-    expect(refused.stderr).toMatch(new RegExp(`Refusing to resume run ${id}: the config changed since it was created \\(recorded hash ${recorded}, .* now hashes to [0-9a-f]{16}\\)`));
+    expect(refused.stderr).toMatch(
+      new RegExp(
+        `Refusing to resume run ${id}: the config changed since it was created \\(recorded hash ${recorded}, .* now hashes to [0-9a-f]{16}\\)`,
+      ),
+    );
     expect(refused.stderr).toMatch(/continuum down/);
 
     const down = await box.run(['down', id!]);
@@ -209,7 +310,10 @@ describe('up, status, bench, resume, down', () => {
 
   it('a failed `up` removes what it created', async () => {
     const box = sandbox();
-    const r = await box.run(['up', box.write('c.yaml', fakeConfig(box.markers, { service: { failAt: 'install' } }))]);
+    const r = await box.run([
+      'up',
+      box.write('c.yaml', fakeConfig(box.markers, { service: { failAt: 'install' } })),
+    ]);
     expect(r.code).toBe(1);
     expect(box.markerFiles()).toEqual([]);
   });

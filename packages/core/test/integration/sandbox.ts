@@ -1,5 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,7 +60,12 @@ export class Sandbox {
   /** Record fixture plugins as linked, exactly as `continuum plugins link` writes them. */
   link(...names: string[]): void {
     const file = join(this.dataDir, 'package.json');
-    const pjson = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { oclif: { plugins: unknown[] } } & Record<string, unknown>) : { private: true, oclif: { schema: 1, plugins: [] as unknown[] } };
+    const pjson = existsSync(file)
+      ? (JSON.parse(readFileSync(file, 'utf8')) as { oclif: { plugins: unknown[] } } & Record<
+          string,
+          unknown
+        >)
+      : { private: true, oclif: { schema: 1, plugins: [] as unknown[] } };
     for (const name of names) {
       const root = join(FIXTURES, name);
       const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string };
@@ -67,8 +80,15 @@ export class Sandbox {
     return file;
   }
 
-  start(args: string[], extraEnv: Record<string, string> = {}): { child: ChildProcess; done: Promise<CliResult>; output: () => { stdout: string; stderr: string } } {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: this.dir, env: this.env(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
+  start(
+    args: string[],
+    extraEnv: Record<string, string> = {},
+  ): { child: ChildProcess; done: Promise<CliResult>; output: () => { stdout: string; stderr: string } } {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: this.dir,
+      env: this.env(extraEnv),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.children.add(child);
     let stdout = '';
     let stderr = '';
@@ -100,7 +120,11 @@ export class Sandbox {
     return join(this.dir, '.continuum', 'runs', id);
   }
 
-  state(id: string): { status: string; configHash: string; steps: { kind: string; name: string; status: string; teardownError?: string }[] } {
+  state(id: string): {
+    status: string;
+    configHash: string;
+    steps: { kind: string; name: string; status: string; teardownError?: string }[];
+  } {
     return JSON.parse(readFileSync(join(this.runDir(id), 'state.json'), 'utf8')) as never;
   }
 
@@ -113,7 +137,11 @@ export class Sandbox {
   }
 }
 
-export const waitFor = async (predicate: () => boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> => {
+export const waitFor = async (
+  predicate: () => boolean,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<void> => {
   const start = Date.now();
   while (!predicate()) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
@@ -122,7 +150,10 @@ export const waitFor = async (predicate: () => boolean, timeoutMs = 20_000, what
 };
 
 /** A config using the fixture plugins; `opts` are merged into each selection's options. */
-export function fakeConfig(markers: string, opts: { provider?: object; service?: object; app?: object; monitor?: object; extra?: string } = {}): string {
+export function fakeConfig(
+  markers: string,
+  opts: { provider?: object; service?: object; app?: object; monitor?: object; extra?: string } = {},
+): string {
   const o = (extra: object | undefined): string => JSON.stringify({ markerDir: markers, ...extra });
   return [
     'infrastructure:',

@@ -17,20 +17,35 @@ describe('core config schema', () => {
     expect(c.services).toEqual([]);
     expect(c.monitors).toEqual([]);
     expect(c.infrastructure.edge.nodes).toBe(0);
-    expect(c.infrastructure.network).toMatchObject({ emulation: false, preset: '4g', validate: true, throughput: true });
-    expect(c.run).toEqual({ keep: false, timeouts: { provision: 900, install: 1800, benchmark: 3600, collect: 600, teardown: 900 } });
+    expect(c.infrastructure.network).toMatchObject({
+      emulation: false,
+      preset: '4g',
+      validate: true,
+      throughput: true,
+    });
+    expect(c.run).toEqual({
+      keep: false,
+      timeouts: { provision: 900, install: 1800, benchmark: 3600, collect: 600, teardown: 900 },
+    });
   });
 
   it('requires sizes only for tiers with nodes (upstream rule)', () => {
     const r = configSchema.safeParse({ infrastructure: { cloud: { nodes: 2 }, edge: { nodes: 0 } } });
     expect(r.success).toBe(false);
     const paths = r.error!.issues.map((i) => i.path.join('.')).sort();
-    expect(paths).toEqual(['infrastructure.cloud.cores', 'infrastructure.cloud.memory', 'infrastructure.cloud.quota']);
+    expect(paths).toEqual([
+      'infrastructure.cloud.cores',
+      'infrastructure.cloud.memory',
+      'infrastructure.cloud.quota',
+    ]);
   });
 
   it('rejects unknown keys, bad ranges, zero nodes and duplicate selections', () => {
     const r = configSchema.safeParse({
-      infrastructure: { cloud: { nodes: 0 }, network: { links: { 'cloud-endpoint': { latency: -3 } }, preset: '3g' } },
+      infrastructure: {
+        cloud: { nodes: 0 },
+        network: { links: { 'cloud-endpoint': { latency: -3 } }, preset: '3g' },
+      },
       services: [{ use: 'mqtt' }, { use: 'mqtt' }],
       extra: true,
     });
@@ -46,7 +61,10 @@ describe('core config schema', () => {
   });
 
   it('checks the cross-field rules once the shape is right', () => {
-    const r = configSchema.safeParse({ infrastructure: { cloud: { nodes: 0 } }, services: [{ use: 'mqtt' }, { use: 'mqtt' }] });
+    const r = configSchema.safeParse({
+      infrastructure: { cloud: { nodes: 0 } },
+      services: [{ use: 'mqtt' }, { use: 'mqtt' }],
+    });
     expect(r.success).toBe(false);
     expect(r.error!.issues.map((i) => i.path.join('.'))).toEqual(['infrastructure', 'services.1.use']);
   });
@@ -63,7 +81,11 @@ describe('topology resolution', () => {
     });
     const t = resolveTopology(c, true);
     expect(t.mode).toBe('cloud');
-    expect(t.nodes.map((n) => `${n.name}:${n.role}`)).toEqual(['cloud_controller:cloud-controller', 'cloud0:cloud', 'endpoint0:endpoint']);
+    expect(t.nodes.map((n) => `${n.name}:${n.role}`)).toEqual([
+      'cloud_controller:cloud-controller',
+      'cloud0:cloud',
+      'endpoint0:endpoint',
+    ]);
     expect(t.nodes[0]!.limits).toMatchObject({ cores: 2, memoryMiB: 1536, cpuQuota: 1 });
     expect(t.nodes[2]!.limits).toMatchObject({ memoryMiB: 512, cpuQuota: 0.5, diskReadMBps: 100 });
     const ce = t.network.links.find((l) => l.from === 'cloud' && l.to === 'endpoint')!;
@@ -74,7 +96,17 @@ describe('topology resolution', () => {
 });
 
 describe('YAML locations', () => {
-  const text = ['infrastructure:', '  cloud:', '    nodes: 1', '    quota: 3', 'services:', '  - use: mqtt', '  - use: kafka', '    options: { port: x }', ''].join('\n');
+  const text = [
+    'infrastructure:',
+    '  cloud:',
+    '    nodes: 1',
+    '    quota: 3',
+    'services:',
+    '  - use: mqtt',
+    '  - use: kafka',
+    '    options: { port: x }',
+    '',
+  ].join('\n');
   const loc = yamlLocator('c.yaml', text);
 
   it('maps full paths to file:line', () => {
@@ -99,7 +131,10 @@ describe('config loading', () => {
   it('reads YAML, JSON and TS configs by path, with locators for YAML/JSON', async () => {
     writeFileSync(join(dir, 'a.yaml'), 'infrastructure:\n  cloud: { nodes: 1 }\n');
     writeFileSync(join(dir, 'b.json'), JSON.stringify(minimal, null, 2));
-    writeFileSync(join(dir, 'c.config.ts'), `const nodes: number = 3;\nexport default { infrastructure: { endpoint: { nodes, cores: 1, memory: 1, quota: 1 } } };\n`);
+    writeFileSync(
+      join(dir, 'c.config.ts'),
+      `const nodes: number = 3;\nexport default { infrastructure: { endpoint: { nodes, cores: 1, memory: 1, quota: 1 } } };\n`,
+    );
     const a = await loadConfigFile('a.yaml', dir);
     expect(a.format).toBe('yaml');
     expect(a.locator?.locate(['infrastructure', 'cloud', 'nodes'])).toBe(`${join(dir, 'a.yaml')}:2`);

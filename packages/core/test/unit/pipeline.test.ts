@@ -1,3 +1,5 @@
+// vitest asymmetric matchers (expect.objectContaining …) are typed `any`.
+/* eslint-disable @typescript-eslint/no-unsafe-assignment */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,9 +23,13 @@ import type { CapabilityEntry } from '../../src/engine/registry.js';
 import { RunEngine } from '../../src/engine/run-engine.js';
 import { runFlow } from '../../src/engine/run-flow.js';
 import type { Selected } from '../../src/engine/selection.js';
+import type { RunState } from '../../src/engine/state.js';
 import { resolveTopology } from '../../src/engine/topology.js';
 
 type Calls = string[];
+
+const readState = (dir: string): RunState =>
+  JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as RunState;
 
 function fakes(calls: Calls, behaviour: Record<string, 'fail' | 'bug' | 'hang' | 'teardown-fail'> = {}) {
   const act = async (id: string, signal?: AbortSignal): Promise<void> => {
@@ -34,9 +40,11 @@ function fakes(calls: Calls, behaviour: Record<string, 'fail' | 'bug' | 'hang' |
     if (b === 'hang') await new Promise<never>(() => undefined); // ignores the signal on purpose
     void signal;
   };
-  const td = async (id: string, ctx: { state: { get(): unknown } }): Promise<void> => {
+  const td = (id: string, ctx: { state: { get(): unknown } }): Promise<void> => {
     calls.push(`${id}.teardown(${JSON.stringify(ctx.state.get() ?? null)})`);
-    if (behaviour[`${id}.teardown`] === 'teardown-fail') throw new ContinuumError('FAKE', `${id} teardown failed`);
+    if (behaviour[`${id}.teardown`] === 'teardown-fail')
+      return Promise.reject(new ContinuumError('FAKE', `${id} teardown failed`));
+    return Promise.resolve();
   };
   const provider = defineProvider<Record<string, unknown>, { created: boolean }>({
     name: 'p',
@@ -45,7 +53,15 @@ function fakes(calls: Calls, behaviour: Record<string, 'fail' | 'bug' | 'hang' |
       await act('provision', ctx.signal);
       const infra: Infrastructure = {
         provider: 'p',
-        nodes: ctx.topology.nodes.map((n) => ({ name: n.name, tier: n.tier, role: n.role, address: '127.0.0.1', limits: n.limits, access: { kind: 'process', shell: 'sh' }, sharesHostFilesystem: true })),
+        nodes: ctx.topology.nodes.map((n) => ({
+          name: n.name,
+          tier: n.tier,
+          role: n.role,
+          address: '127.0.0.1',
+          limits: n.limits,
+          access: { kind: 'process', shell: 'sh' },
+          sharesHostFilesystem: true,
+        })),
         emulation: { backend: 'none', measurements: [], warnings: [] },
         details: {},
       };
@@ -86,8 +102,9 @@ function fakes(calls: Calls, behaviour: Record<string, 'fail' | 'bug' | 'hang' |
       await act('mon.install');
       return {};
     },
-    async onPhase(_ctx, event) {
+    onPhase(_ctx, event) {
       events.push(event);
+      return Promise.resolve();
     },
     async collect(_ctx, window) {
       await act('mon.collect');
@@ -105,7 +122,11 @@ function fakes(calls: Calls, behaviour: Record<string, 'fail' | 'bug' | 'hang' |
       await act('app.benchmark', ctx.signal);
       expect(ctx.outputs.services['os']).toEqual({ url: 'x' });
       expect(ctx.runner).toBeDefined();
-      return { status: 'ok', tables: [{ id: 't', title: 'T', columns: ['a'], rows: [[1]] }], summary: { n: ctx.nodes.length } };
+      return {
+        status: 'ok',
+        tables: [{ id: 't', title: 'T', columns: ['a'], rows: [[1]] }],
+        summary: { n: ctx.nodes.length },
+      };
     },
     teardown: (ctx) => td('app', ctx),
   });
@@ -115,7 +136,10 @@ function fakes(calls: Calls, behaviour: Record<string, 'fail' | 'bug' | 'hang' |
 function setup(caps: Capability[], runOverrides: Record<string, unknown> = {}) {
   const base = mkdtempSync(join(tmpdir(), 'continuum-pipe-'));
   const config = configSchema.parse({
-    infrastructure: { cloud: { nodes: 1, cores: 1, memory: 1, quota: 1 }, endpoint: { nodes: 1, cores: 1, memory: 1, quota: 1 } },
+    infrastructure: {
+      cloud: { nodes: 1, cores: 1, memory: 1, quota: 1 },
+      endpoint: { nodes: 1, cores: 1, memory: 1, quota: 1 },
+    },
     provider: { use: 'p' },
     services: [{ use: 'os' }],
     resourceManager: { use: 'rm' },
@@ -124,7 +148,17 @@ function setup(caps: Capability[], runOverrides: Record<string, unknown> = {}) {
     run: runOverrides,
   });
   const selected: Selected[] = caps.map((cap) => {
-    const entry: CapabilityEntry = { kind: cap.kind, name: cap.name, entry: './x.js', description: undefined, pluginName: `pkg-${cap.name}`, pluginVersion: '1.2.3', pluginType: 'user', root: base, apiVersion: 1 };
+    const entry: CapabilityEntry = {
+      kind: cap.kind,
+      name: cap.name,
+      entry: './x.js',
+      description: undefined,
+      pluginName: `pkg-${cap.name}`,
+      pluginVersion: '1.2.3',
+      pluginType: 'user',
+      root: base,
+      apiVersion: 1,
+    };
     return { kind: cap.kind, name: cap.name, path: [cap.kind], entry, cap, options: {} };
   });
   const stream = new PassThrough();
@@ -132,16 +166,23 @@ function setup(caps: Capability[], runOverrides: Record<string, unknown> = {}) {
   stream.on('data', (d: Buffer) => (text += d.toString()));
   const output = new Output({ verbose: false, json: false, tty: false, stream });
   const observed: PhaseEvent[] = [];
-  const engine = RunEngine.create({ config, topology: resolveTopology(config, false), selected }, undefined, {
-    baseDir: base,
-    output,
-    coreVersion: '0.0.0-test',
-    command: 'test',
-    observer: async (event) => {
-      observed.push(event);
-      if (event.phase === 'install' && event.when === 'after') throw new Error('observer exploded');
+  const engine = RunEngine.create(
+    { config, topology: resolveTopology(config, false), selected },
+    undefined,
+    {
+      baseDir: base,
+      output,
+      coreVersion: '0.0.0-test',
+      command: 'test',
+      observer: (event) => {
+        observed.push(event);
+        if (event.phase === 'install' && event.when === 'after')
+          return Promise.reject(new Error('observer exploded'));
+        return Promise.resolve();
+      },
     },
-  }, false);
+    false,
+  );
   return { engine, output, observed, terminal: () => text, selected };
 }
 
@@ -171,15 +212,17 @@ describe('pipeline', () => {
       'provision.teardown({"created":true})',
     ]);
     const phases = ['validate', 'plan', 'provision', 'install', 'benchmark', 'collect', 'teardown'];
-    expect(observed.map((e) => `${e.when}:${e.phase}`)).toEqual(phases.flatMap((p) => [`before:${p}`, `after:${p}`]));
+    expect(observed.map((e) => `${e.when}:${e.phase}`)).toEqual(
+      phases.flatMap((p) => [`before:${p}`, `after:${p}`]),
+    );
     expect(events.length).toBe(observed.length);
     expect(terminal()).toMatch(/warning: phase observer failed on after install: observer exploded/);
     expect(results.status).toBe('ok');
     expect(results.application?.tables[0]?.rows).toEqual([[1]]);
     expect(results.monitors['mon']?.summary?.['windowMs']).toBeGreaterThanOrEqual(0);
-    const state = JSON.parse(readFileSync(join(engine.runDir, 'state.json'), 'utf8'));
+    const state = readState(engine.runDir);
     expect(state.status).toBe('torn-down');
-    expect(state.steps.map((s: { status: string }) => s.status)).toEqual(Array(5).fill('torn-down'));
+    expect(state.steps.map((s) => s.status)).toEqual(Array(5).fill('torn-down'));
     expect(readFileSync(join(engine.runDir, 't.csv'), 'utf8')).toBe('a\n1\n');
     expect(readFileSync(join(engine.runDir, 'debug.log'), 'utf8')).toMatch(/INFO +\[core\] run /);
   });
@@ -193,7 +236,7 @@ describe('pipeline', () => {
       ...provider,
       name: 'p',
       async provision(ctx) {
-        seen = JSON.parse(readFileSync(join(ctx.run.dir, 'state.json'), 'utf8')).steps[0];
+        seen = readState(ctx.run.dir).steps[0];
         return provider.provision(ctx);
       },
     });
@@ -207,13 +250,22 @@ describe('pipeline', () => {
     const { caps } = fakes(calls, { 'rm.install': 'fail', 'os.teardown': 'teardown-fail' });
     const { engine, output, selected } = setup(caps);
     const { error, results } = await runFlow(engine, output, ALL, false, selected);
-    expect(calls.slice(-3)).toEqual(['rm.teardown(null)', 'os.teardown({"x":1})', 'provision.teardown({"created":true})']);
+    expect(calls.slice(-3)).toEqual([
+      'rm.teardown(null)',
+      'os.teardown({"x":1})',
+      'provision.teardown({"created":true})',
+    ]);
     expect(error).toMatchObject({ code: 'TEARDOWN_FAILED' });
-    expect((error as Error).message).toMatch(/resource-manager "rm" \(pkg-rm@1\.2\.3\) failed during install: rm\.install failed[\s\S]*teardown failed[\s\S]*os teardown failed/);
+    expect((error as Error).message).toMatch(
+      /resource-manager "rm" \(pkg-rm@1\.2\.3\) failed during install: rm\.install failed[\s\S]*teardown failed[\s\S]*os teardown failed/,
+    );
     expect(results.status).toBe('failed');
-    const state = JSON.parse(readFileSync(join(engine.runDir, 'state.json'), 'utf8'));
+    const state = readState(engine.runDir);
     expect(state.status).toBe('teardown-failed');
-    expect(state.steps.find((s: { name: string }) => s.name === 'os')).toMatchObject({ status: 'done', teardownError: expect.stringContaining('os teardown failed') });
+    expect(state.steps.find((s) => s.name === 'os')).toMatchObject({
+      status: 'done',
+      teardownError: expect.stringContaining('os teardown failed'),
+    });
   });
 
   it('reports unexpected throws as a bug in plugin@version', async () => {
@@ -221,7 +273,10 @@ describe('pipeline', () => {
     const { caps } = fakes(calls, { 'app.benchmark': 'bug' });
     const { engine, output, selected } = setup(caps);
     const { error, results } = await runFlow(engine, output, ALL, false, selected);
-    expect(error).toMatchObject({ code: 'PLUGIN_BUG', message: expect.stringContaining('application "app" (pkg-app@1.2.3) failed during benchmark') });
+    expect(error).toMatchObject({
+      code: 'PLUGIN_BUG',
+      message: expect.stringContaining('application "app" (pkg-app@1.2.3) failed during benchmark'),
+    });
     expect(results.errors[0]?.code).toBe('PLUGIN_BUG');
     expect(calls).toContain('provision.teardown({"created":true})');
   });
@@ -233,7 +288,10 @@ describe('pipeline', () => {
     const started = Date.now();
     const { error } = await runFlow(engine, output, ALL, false, selected);
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(error).toMatchObject({ code: 'PHASE_TIMEOUT', hint: expect.stringContaining('run.timeouts.provision') });
+    expect(error).toMatchObject({
+      code: 'PHASE_TIMEOUT',
+      hint: expect.stringContaining('run.timeouts.provision'),
+    });
     expect(calls).toEqual(['provision', 'provision.teardown({"created":true})']);
   });
 
@@ -260,17 +318,27 @@ describe('pipeline', () => {
     const { error } = await runFlow(engine, output, { provision: true, install: true }, true, selected);
     expect(error).toBeUndefined();
     expect(calls.some((c) => c.includes('teardown'))).toBe(false);
-    expect(JSON.parse(readFileSync(join(engine.runDir, 'state.json'), 'utf8')).status).toBe('up');
+    expect(readState(engine.runDir).status).toBe('up');
     const registry = {
       find: (kind: string, name: string) => selected.find((s) => s.kind === kind && s.name === name)?.entry,
       load: (entry: CapabilityEntry) => Promise.resolve(selected.find((s) => s.entry === entry)!.cap),
     };
-    const { engine: again, missing } = await RunEngine.open(engine.runId, registry as never, { baseDir: join(engine.runDir, '..', '..'), output, coreVersion: '0', command: 'down' });
+    const { engine: again, missing } = await RunEngine.open(engine.runId, registry as never, {
+      baseDir: join(engine.runDir, '..', '..'),
+      output,
+      coreVersion: '0',
+      command: 'down',
+    });
     expect(missing).toEqual([]);
     await again.reattach();
     await again.teardown();
     again.release();
-    expect(calls.slice(-4)).toEqual(['mon.teardown(null)', 'rm.teardown(null)', 'os.teardown({"x":1})', 'provision.teardown({"created":true})']);
+    expect(calls.slice(-4)).toEqual([
+      'mon.teardown(null)',
+      'rm.teardown(null)',
+      'os.teardown({"x":1})',
+      'provision.teardown({"created":true})',
+    ]);
   });
 });
 

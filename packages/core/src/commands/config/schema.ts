@@ -3,10 +3,17 @@ import { writeFileSync } from 'node:fs';
 import { BaseCommand } from '../../base-command.js';
 
 export default class ConfigSchema extends BaseCommand<typeof ConfigSchema> {
-  static override summary = 'Print the JSON Schema of the whole config (for editors), including installed capabilities\' options.';
-  static override description = 'Use it in YAML with a first line `# yaml-language-server: $schema=./continuum.schema.json`, or as "$schema" in JSON configs.';
-  static override examples = ['<%= config.bin %> config schema > continuum.schema.json', '<%= config.bin %> config schema -o continuum.schema.json'];
-  static override flags = { output: Flags.string({ char: 'o', description: 'Write to this file instead of stdout.' }) };
+  static override summary =
+    "Print the JSON Schema of the whole config (for editors), including installed capabilities' options.";
+  static override description =
+    'Use it in YAML with a first line `# yaml-language-server: $schema=./continuum.schema.json`, or as "$schema" in JSON configs.';
+  static override examples = [
+    '<%= config.bin %> config schema > continuum.schema.json',
+    '<%= config.bin %> config schema -o continuum.schema.json',
+  ];
+  static override flags = {
+    output: Flags.string({ char: 'o', description: 'Write to this file instead of stdout.' }),
+  };
   // The schema itself is the output; --json would only wrap it.
   static override enableJsonFlag = false;
 
