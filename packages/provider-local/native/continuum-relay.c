@@ -459,6 +459,13 @@ int main(int argc, char **argv) {
       /* Bounded batch per wakeup so one busy TAP cannot starve the others. */
       for (int k = 0; k < 256; k++) {
         ssize_t len = read(in, buf, sizeof buf);
+        if (len < 0 && errno != EAGAIN && errno != EINTR) {
+          /* The device is gone (namespace deleted under us): stop polling it, or a level-triggered
+           * EPOLLERR would spin this real-time process. */
+          fprintf(stderr, "%s side of %s: %s; no longer relayed\n", from_bridge ? "bridge" : "node", p->bridge_name, strerror(errno));
+          epoll_ctl(ep, EPOLL_CTL_DEL, in, NULL);
+          break;
+        }
         if (len <= 0) break;
         if (from_bridge) {
           if (write(p->node_fd, buf, (size_t)len) < 0) stat_dropped_full++;
