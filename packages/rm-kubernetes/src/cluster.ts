@@ -19,6 +19,7 @@ import { runPlaybook, syntaxCheck } from './ansible.js';
 import type { KubernetesOptions } from './config.js';
 import { createContainerdImageDelivery, privileged } from './containerd-images.js';
 import { createJobRunner, createSplitRunner, type JobRecord } from './job-runner.js';
+import type { PodExtras } from './manifests.js';
 import { connect, type KubeClient } from './k8s.js';
 import { waitForNodesReady } from './readiness.js';
 import { k8sNodeName, renderClusterArtifacts, type RenderedCluster } from './render.js';
@@ -88,7 +89,7 @@ export interface InstallPlan {
   endpoints: Node[];
   applyCni: boolean;
   /** Extra playbooks after the control plane (keadm, OpenFaaS …), run in order. */
-  afterControlPlane?: (artifacts: RenderedCluster, run: (playbook: string) => Promise<void>) => Promise<void>;
+  afterControlPlane?: (artifacts: RenderedCluster, run: (playbook: string, inventory?: string) => Promise<void>) => Promise<void>;
 }
 
 export function controllerOf(ctx: { nodes: readonly Node[] }): Node {
@@ -126,8 +127,8 @@ export async function installCluster(ctx: KubeContext, plan: InstallPlan, runner
     const check = await syntaxCheck(playbook, artifacts.inventory);
     if (!check.ok) throw new ContinuumError('ANSIBLE_SYNTAX', `Rendered playbook ${playbook} fails ansible-playbook --syntax-check: ${check.output.slice(0, 1500)}`);
   }
-  const run = (playbook: string): Promise<void> =>
-    runPlaybook({ playbook, inventory: artifacts.inventory, log: ctx.log, logFile: join(ctx.run.dir, 'logs', `ansible-${runnerName}.log`), signal: ctx.signal }).then(() => undefined);
+  const run = (playbook: string, inventory: string = artifacts.inventory): Promise<void> =>
+    runPlaybook({ playbook, inventory, log: ctx.log, logFile: join(ctx.run.dir, 'logs', `ansible-${runnerName}.log`), signal: ctx.signal }).then(() => undefined);
   ctx.log.progress(`installing Kubernetes ${kube.version} on ${k8sNodes.length} node(s)`);
   await run(artifacts.playbooks.base);
   await Promise.all([run(artifacts.playbooks.control), plan.kubeadmWorkers.length > 0 ? run(artifacts.playbooks.workers) : Promise.resolve()]);
@@ -190,7 +191,7 @@ export function jobRunnerFor(
   nodes: readonly Node[],
   name: string,
   client?: () => Promise<KubeClient>,
-  tolerations?: object[],
+  pod?: PodExtras,
 ): WorkloadRunner {
   let connected: Promise<KubeClient> | undefined;
   const images = createContainerdImageDelivery({ cacheDir: ctx.workDir, log: ctx.log });
@@ -205,16 +206,16 @@ export function jobRunnerFor(
     record: record.job,
     startTimeoutMs: ctx.config.startTimeoutSeconds * 1000,
     runnerName: name,
-    ...(tolerations !== undefined ? { tolerations } : {}),
+    ...(pod !== undefined ? { pod } : {}),
   });
 }
 
 /** Workers as Jobs, endpoints as Docker containers. */
-export function clusterRunner(ctx: KubeContext, clusterJson: Json, name: string, tolerations?: object[]): WorkloadRunner {
+export function clusterRunner(ctx: KubeContext, clusterJson: Json, name: string, pod?: PodExtras): WorkloadRunner {
   const cluster = clusterJson as unknown as KubeCluster;
   const k8sNodes = ctx.nodes.filter((n) => n.role !== 'endpoint' && n.role !== 'cloud-controller');
   const endpoints = ctx.nodes.filter((n) => n.role === 'endpoint');
-  const jobs = jobRunnerFor(ctx, cluster, k8sNodes, name, undefined, tolerations);
+  const jobs = jobRunnerFor(ctx, cluster, k8sNodes, name, undefined, pod);
   const dockerCtx = { ...ctx, config: ctx.config.docker } as unknown as Parameters<typeof dockerRunnerFor>[0];
   const docker = dockerRunnerFor(dockerCtx, endpoints);
   const endpointNames = new Set(endpoints.map((n) => n.name));

@@ -12,7 +12,7 @@ import {
 } from '@continuum/plugin-api';
 import { parseTimestampedLine } from '@continuum/rm-docker';
 import type { KubeClient } from './k8s.js';
-import { NODE_LABEL, jobManifest } from './manifests.js';
+import { NODE_LABEL, jobManifest, type PodExtras } from './manifests.js';
 import { kubectlStatus, stuckReason, timelineFromPod, type PodLike } from './pod-status.js';
 
 export interface JobRecord {
@@ -33,8 +33,8 @@ export interface JobRunnerOptions {
   startTimeoutMs?: number;
   /** How long a pod may sit in ErrImagePull/Unschedulable … before it is declared failed. */
   stuckGraceMs?: number;
-  /** Extra pod settings (kubeedge adds tolerations for edge nodes). */
-  tolerations?: object[];
+  /** Extra pod settings (kubeedge adds tolerations and host networking for edge nodes). */
+  pod?: PodExtras;
   runnerName?: string;
 }
 
@@ -74,7 +74,7 @@ export function createJobRunner(options: JobRunnerOptions): WorkloadRunner {
         imagePullPolicy: spec.image === undefined ? 'Never' : 'IfNotPresent',
         hostPaths,
         nodeSelector: { [NODE_LABEL]: node.name },
-        ...(options.tolerations !== undefined ? { tolerations: options.tolerations } : {}),
+        ...options.pod,
       });
       const name = (manifest['metadata'] as { name: string }).name;
       const client = await options.client();

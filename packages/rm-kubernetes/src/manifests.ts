@@ -28,7 +28,15 @@ export interface JobOptions {
   /** Pin to a Continuum node by its label (upstream pins workers to tiers). */
   nodeSelector: Record<string, string>;
   tolerations?: object[];
+  /** KubeEdge edges run without a CNI: their pods use the node's network. */
+  hostNetwork?: boolean;
   name?: string;
+}
+
+/** Pod-level extras a resource manager adds to every Job (kubeedge: tolerations, host network). */
+export interface PodExtras {
+  tolerations?: object[];
+  hostNetwork?: boolean;
 }
 
 /**
@@ -58,6 +66,7 @@ export function jobManifest(spec: ComponentSpec, options: JobOptions): Record<st
           restartPolicy: 'Never',
           nodeSelector: options.nodeSelector,
           ...(options.tolerations !== undefined ? { tolerations: options.tolerations } : {}),
+          ...(options.hostNetwork === true ? { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' } : {}),
           containers: [
             {
               name: 'component',
