@@ -536,6 +536,7 @@ export function convertLegacy(
       runtimeFs,
       warnings,
       infraOnly,
+      cloudCores: tiers.cloud.cores,
     });
   }
 
@@ -806,9 +807,21 @@ function checkNodeRules(
     runtimeFs: string;
     warnings: string[];
     infraOnly: boolean;
+    cloudCores: number;
   },
 ): void {
   const { cloud, edge, endpoint } = a.counts;
+  if (
+    (a.rm === 'kubernetes' || a.rm === 'kubecontrol' || a.rm === 'kubeedge') &&
+    !a.infraOnly &&
+    cloud > 0 &&
+    a.cloudCores < 2
+  ) {
+    // Upstream warned too; kubeadm's preflight checks refuse control planes with fewer than 2 CPUs.
+    a.warnings.push(
+      `cloud_cores = ${a.cloudCores}: the Kubernetes control plane needs >= 2 cores to work (kubeadm refuses fewer).`,
+    );
+  }
   const has = `this file has cloud_nodes = ${cloud}, edge_nodes = ${edge}, endpoint_nodes = ${endpoint}`;
 
   if (a.provider === 'baremetal') {

@@ -585,3 +585,11 @@ describe('files written for older upstream versions', () => {
     expect(fixed.config['run']).toEqual({ keep: true });
   });
 });
+
+describe('upstream warnings kept', () => {
+  it('warns when a Kubernetes control plane gets fewer than 2 cores', () => {
+    const r = load(`${CLOUD.replace('cloud_cores = 4', 'cloud_cores = 1')}${KUBE_BENCH}`);
+    expect(r.warnings.join('\n')).toContain('cloud_cores = 1: the Kubernetes control plane needs >= 2 cores');
+    expect(load(`${CLOUD}${KUBE_BENCH}`).warnings.join('\n')).not.toContain('control plane needs');
+  });
+});
