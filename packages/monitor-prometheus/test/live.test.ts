@@ -37,7 +37,7 @@ async function busyNode(name: string, ms: number): Promise<{ node: Node; burn: (
     groups.remove();
   });
   const burn = async (): Promise<unknown> => {
-    const proc = await node.spawn([process.execPath, '-e', `const end = Date.now() + ${ms}; while (Date.now() < end) {}`], { logFile: `/tmp/continuum-montest-${name}.log` });
+    const proc = await node.spawn([process.execPath, '-e', `const c = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e3; }; while (c() < ${ms}) {}`], { logFile: `/tmp/continuum-montest-${name}.log` });
     refs.push(proc.ref);
     return proc.wait();
   };
@@ -47,7 +47,7 @@ async function busyNode(name: string, ms: number): Promise<{ node: Node; burn: (
 describe.skipIf(!canCgroup)('prometheus monitor on real cgroups', () => {
   it('scrapes the sampler with a real Prometheus and stores the CPU of a busy node', { timeout: 60000 }, async () => {
     expect(hasBinary('prometheus')).toBe(true);
-    const { node, burn } = await busyNode('busy', 3000);
+    const { node, burn } = await busyNode('busy', 2500);
     const idle = makeCgroups(`continuum-montest-idle-${process.pid}`);
     cleanups.push(() => idle?.remove());
     const ctx = context({ scrapeIntervalS: 0.5 }, [node, cgroupNode(nodeInfo('idle0', 'edge'), idle?.dirs ?? [])]);
@@ -63,9 +63,9 @@ describe.skipIf(!canCgroup)('prometheus monitor on real cgroups', () => {
     const table = result.tables?.[0];
     const busyRow = table?.rows.find((r) => r[0] === 'busy');
     const idleRow = table?.rows.find((r) => r[0] === 'idle0');
-    // A one-core busy loop against a 0.5-core limit: the cgroup throttles it to ~100 % of its limit.
-    expect(Number(busyRow?.[2])).toBeGreaterThan(60);
-    expect(Number(busyRow?.[3])).toBeGreaterThan(0.5);
+    // `ms` of CPU time against a 0.5-core limit: near 100 % of its limit unless the shared machine starves it.
+    expect(Number(busyRow?.[2])).toBeGreaterThan(30);
+    expect(Number(busyRow?.[3])).toBeGreaterThan(1.5);
     expect(Number(idleRow?.[2] ?? 0)).toBeLessThan(10);
     expect(result.series?.some((s) => s.id === 'cpu-busy' && s.points.length >= 3)).toBe(true);
     expect(existsSync(`${ctx.workDir}/series.json`)).toBe(true);
@@ -92,7 +92,7 @@ describe.skipIf(!canCgroup)('prometheus monitor on real cgroups', () => {
     expect(result.summary).toMatchObject({ source: 'sampler', prometheus: 'missing' });
     expect(result.notes?.join('\n')).toMatch(/prometheus-not-installed-here is not installed/);
     expect(result.notes?.join('\n')).toMatch(/MISSING: the node sampler is not running/);
-    expect(Number(result.tables?.[0]?.rows.find((r) => r[0] === 'nobin')?.[2])).toBeGreaterThan(30);
+    expect(Number(result.tables?.[0]?.rows.find((r) => r[0] === 'nobin')?.[2])).toBeGreaterThan(20);
   });
 
   it('required: true turns missing Prometheus into a validation error', async () => {
