@@ -30,13 +30,13 @@ for (const name of ['provider-fake', 'os-fake', 'app-fake', 'monitor-fake']) {
 describe('fixture provider-fake: provider contract', async () => {
   const mod = (await import(
     pathToFileURL(join(new URL('provider-fake/', root).pathname, 'index.js')).href
-  )) as { default: Provider<{ markerDir: string; hang: boolean }, unknown> };
+  )) as { default: Provider<{ markerDir: string; hang: boolean; teardownDelayMs: number }, unknown> };
   const provider = mod.default;
   for (const c of providerContract({
     provider,
     makeContext: () =>
       createTestContext({
-        config: { markerDir, hang: false },
+        config: { markerDir, hang: false, teardownDelayMs: 0 },
         tiers: { cloud: { nodes: 1 }, endpoint: { nodes: 2 } },
       }),
     assertNothingLeft: () => {

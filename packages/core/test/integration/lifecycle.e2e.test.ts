@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fakeConfig, Sandbox, waitFor } from './sandbox.js';
@@ -245,6 +245,54 @@ describe('crash and interrupt', () => {
     const [id] = box.runIds();
     expect(box.state(id!).steps[0]?.status).toBe('torn-down');
     expect(existsSync(join(box.runDir(id!), 'lock'))).toBe(false);
+  });
+});
+
+describe('second signal and missing plugins', () => {
+  it('a second SIGINT during teardown exits at once (130), keeping the state for `down`', async () => {
+    const box = sandbox();
+    const config = box.write(
+      'c.yaml',
+      fakeConfig(box.markers, { provider: { hang: true, teardownDelayMs: 4000 } }),
+    );
+    const { child, done, output } = box.start(['run', config]);
+    await waitFor(() => box.markerFiles().some((f) => f.endsWith('.hanging')), 20_000, 'provision to hang');
+    child.kill('SIGINT');
+    await waitFor(() => output().stderr.includes('slow teardown'), 20_000, 'teardown to start');
+    const second = Date.now();
+    child.kill('SIGINT');
+    const r = await done;
+    expect(Date.now() - second).toBeLessThan(3000);
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/SIGINT again: exiting now\. Remove what is left with: continuum down/);
+    const [id] = box.runIds();
+    expect(box.state(id!).steps[0]?.status).not.toBe('torn-down');
+    expect(box.markerFiles().filter((f) => f.endsWith('.marker'))).toHaveLength(3);
+    expect(existsSync(join(box.runDir(id!), 'lock'))).toBe(false);
+    const down = await box.run(['down']);
+    expect(down.code).toBe(0);
+    expect(box.markerFiles()).toEqual([]);
+  });
+
+  it('`down` names the plugin@version to install when a recorded plugin is gone, and tears down the rest', async () => {
+    const box = sandbox();
+    const config = box.write('c.yaml', fakeConfig(box.markers));
+    expect((await box.run(['up', config])).code).toBe(0);
+    const pjsonFile = join(box.dataDir, 'package.json');
+    const original = readFileSync(pjsonFile, 'utf8');
+    const pjson = JSON.parse(original) as { oclif: { plugins: { name: string }[] } };
+    pjson.oclif.plugins = pjson.oclif.plugins.filter((p) => p.name !== 'continuum-fixture-os-fake');
+    writeFileSync(pjsonFile, JSON.stringify(pjson));
+    const down = await box.run(['down']);
+    expect(down.code).toBe(3);
+    expect(down.stderr).toMatch(
+      /operating-service "fake-service" needs continuum-fixture-os-fake@0\.1\.0: continuum plugins:install continuum-fixture-os-fake@0\.1\.0/,
+    );
+    expect(box.markerFiles()).toEqual([expect.stringMatching(/-service\.marker$/)]);
+    writeFileSync(pjsonFile, original);
+    const again = await box.run(['down']);
+    expect(again.code).toBe(0);
+    expect(box.markerFiles()).toEqual([]);
   });
 });
 
