@@ -33,6 +33,8 @@ export interface KubeState {
   namespace?: string;
   jobs: JobRecord[];
   containers: ContainerRecord[];
+  /** Namespaces whose whole content belongs to the run (OpenFaaS), deleted at teardown. */
+  namespaces?: string[];
 }
 
 export interface KubeCluster {
@@ -227,12 +229,13 @@ export async function teardownCluster(ctx: KubeContext): Promise<void> {
   const state = ctx.state.get();
   if (state === undefined) return;
   const problems: string[] = [];
-  if (state.kubeconfig !== undefined && existsSync(state.kubeconfig) && state.jobs.length > 0) {
+  if (state.kubeconfig !== undefined && existsSync(state.kubeconfig) && (state.jobs.length > 0 || (state.namespaces ?? []).length > 0)) {
     try {
       const client = await connect(state.kubeconfig, state.apiServer !== undefined ? { server: state.apiServer } : {});
       for (const job of state.jobs) {
         await client.batch.deleteNamespacedJob({ name: job.name, namespace: job.namespace, propagationPolicy: 'Background' }).catch(() => undefined);
       }
+      for (const ns of state.namespaces ?? []) await client.core.deleteNamespace({ name: ns }).catch(() => undefined);
     } catch (error) {
       problems.push(`jobs: ${(error as Error).message}`);
     }

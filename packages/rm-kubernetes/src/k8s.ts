@@ -1,10 +1,11 @@
 import { ContinuumError } from '@continuum/plugin-api';
-import type { BatchV1Api, CoreV1Api, EventsV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { AppsV1Api, BatchV1Api, CoreV1Api, EventsV1Api, KubeConfig } from '@kubernetes/client-node';
 
 export interface KubeClient {
   kc: KubeConfig;
   core: CoreV1Api;
   batch: BatchV1Api;
+  apps: AppsV1Api;
   events: EventsV1Api;
   server: string;
 }
@@ -31,6 +32,7 @@ export async function connect(kubeconfigPath: string, options: { server?: string
     kc,
     core: kc.makeApiClient(k8s.CoreV1Api),
     batch: kc.makeApiClient(k8s.BatchV1Api),
+    apps: kc.makeApiClient(k8s.AppsV1Api),
     events: kc.makeApiClient(k8s.EventsV1Api),
     server: kc.getCurrentCluster()?.server ?? '?',
   };
