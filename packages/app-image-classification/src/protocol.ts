@@ -66,7 +66,6 @@ export type ComponentRecord =
       worker: string;
       label: string;
     }
-  | { type: 'recv'; t: number; endpoint: string; seq: number; delayMs: number }
   | {
       type: 'processed';
       t: number;
@@ -75,6 +74,8 @@ export type ComponentRecord =
       /** Epoch ms: generated/sent, received by the worker (or generated, in endpoint-only mode), dequeued. */
       sentAt: number;
       dequeuedAt: number;
+      /** Worker mode: communication delay, endpoint send → worker receive (upstream's worker `Latency (ns)`). */
+      delayMs?: number;
       procMs: number;
       queueMs: number;
       /** End-to-end, endpoint-only mode only (generation → result). */

@@ -73,13 +73,7 @@ local.on('message', (_topic, payload) => {
     void maybeFinish();
     return;
   }
-  emit({
-    type: 'recv',
-    t: receivedAt,
-    endpoint: header.endpoint,
-    seq: header.seq,
-    delayMs: receivedAt - header.t,
-  });
+  // One record per image (written when it is done): stdout lines cost CPU on the worker's cores.
   inFlightReplies++;
   pool
     .classify(image)
@@ -93,6 +87,7 @@ local.on('message', (_topic, payload) => {
         seq: header.seq,
         sentAt: header.t,
         dequeuedAt: result.dequeuedAt,
+        delayMs: receivedAt - header.t,
         procMs: result.procMs,
         queueMs: result.queueMs,
         top5: result.top5.map((p) => ({ label: p.label, score: Math.round(p.score * 1e4) / 1e4 })),

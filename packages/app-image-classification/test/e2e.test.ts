@@ -120,7 +120,9 @@ describe('image-classification end to end (real brokers, real model)', () => {
     // Kill the worker's broker once the endpoint has received a few replies (startup time varies with load).
     const endpointLog = join(cluster.dir, 'logs', 'cloud0_endpoint0.log');
     const killer = setInterval(() => {
-      const seen = existsSync(endpointLog) ? (readFileSync(endpointLog, 'utf8').match(/"type":"reply"/g) ?? []).length : 0;
+      const seen = existsSync(endpointLog)
+        ? (readFileSync(endpointLog, 'utf8').match(/"type":"reply"/g) ?? []).length
+        : 0;
       if (seen >= 3) {
         clearInterval(killer);
         void cluster!.brokers['cloud0']!.stop();

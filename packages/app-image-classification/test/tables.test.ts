@@ -25,7 +25,6 @@ function synthetic(latencies: number[]): { worker: ComponentRecord[]; endpoint: 
   latencies.forEach((lat, seq) => {
     const sent = T0 + seq * 100;
     endpoint.push({ type: 'sent', t: sent, seq, bytes: 50_000, prepMs: 0.5 });
-    worker.push({ type: 'recv', t: sent + 2, endpoint: 'e0', seq, delayMs: 2 });
     worker.push({
       type: 'processed',
       t: sent + lat - 1,
@@ -33,6 +32,7 @@ function synthetic(latencies: number[]): { worker: ComponentRecord[]; endpoint: 
       seq,
       sentAt: sent,
       dequeuedAt: sent + 3,
+      delayMs: 2,
       procMs: 20,
       queueMs: 1,
       top5: [],

@@ -122,10 +122,9 @@ export function buildTables(
     const allProc: number[] = [];
     const allQueue: number[] = [];
     const rows = workers.map((w): Cell[] => {
-      const recv = pick(w.records, 'recv');
       const processed = pick(w.records, 'processed');
       const delays = nonNegative(
-        recv.map((r) => r.delayMs),
+        processed.flatMap((r) => (r.delayMs === undefined ? [] : [r.delayMs])),
         'delay',
         w.name,
         notes,
@@ -166,7 +165,8 @@ export function buildTables(
       if (ready?.cpuMs === undefined || end === undefined) cpuKnown = false;
       else workerCpu += end.cpuMs - ready.cpuMs;
     }
-    summary['worker_cpu_ms_per_image'] = cpuKnown && allProc.length > 0 ? r2(workerCpu / allProc.length) : null;
+    summary['worker_cpu_ms_per_image'] =
+      cpuKnown && allProc.length > 0 ? r2(workerCpu / allProc.length) : null;
     const d = summarize(allDelays);
     const p = summarize(allProc);
     Object.assign(summary, {

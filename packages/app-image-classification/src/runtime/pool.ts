@@ -109,11 +109,18 @@ export class InferencePool {
       const job = this.queue.shift();
       if (job === undefined) break;
       slot.job = { ...job, dequeuedAt: nowMs() };
+      // A Buffer is often a view into a much larger ArrayBuffer (the MQTT packet, a pool slab), and
+      // postMessage would clone all of it: copy exactly the bytes and transfer the copy instead.
+      // (Buffer#slice would be a view: construct new typed arrays, which always copy.)
+      const data =
+        job.payload.kind === 'classify'
+          ? new Uint8Array(job.payload.jpeg)
+          : new Float32Array(job.payload.tensor);
       const req: ThreadRequest =
         job.payload.kind === 'classify'
-          ? { id: job.id, kind: 'classify', jpeg: job.payload.jpeg }
-          : { id: job.id, kind: 'infer', tensor: job.payload.tensor };
-      slot.worker.postMessage(req);
+          ? { id: job.id, kind: 'classify', jpeg: data as Uint8Array }
+          : { id: job.id, kind: 'infer', tensor: data as Float32Array };
+      slot.worker.postMessage(req, [data.buffer as ArrayBuffer]);
     }
     if (this.queue.length === 0 && this.inFlight === 0) {
       const waiters = this.idleWaiters;
