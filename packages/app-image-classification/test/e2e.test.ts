@@ -138,6 +138,23 @@ describe('image-classification end to end (real brokers, real model)', () => {
     for (const c of ctx.state.get()!.components) expect(c.status).toBe('done');
   }, 60_000);
 
+  it('perWorker: two applications on one edge node, each with its own endpoint and topic', async () => {
+    cluster = await makeCluster({ edge: 1, endpoint: 2 });
+    const ctx = context(
+      cluster,
+      { frequency: 2, duration: 2, perWorker: 2, workerCpu: 1 },
+      { edge: 1, endpoint: 2 },
+    );
+    const result = await app.benchmark(ctx);
+    expect(result.status).toBe('ok');
+    const [worker, endpoint] = result.tables;
+    expect(worker!.rows.map((r) => [r[0], r[worker!.columns.indexOf('images')]])).toEqual([
+      [0, 4],
+      [1, 4],
+    ]);
+    expect(endpoint!.rows.map((r) => r[0])).toEqual([0, 1]);
+  }, 60_000);
+
   it('without an mqtt service the benchmark says what to add to the config', async () => {
     cluster = await makeCluster({ cloud: 1, endpoint: 1 }, false);
     const ctx = context(cluster, { frequency: 1, duration: 1 }, { cloud: 1, endpoint: 1 }, false);

@@ -120,7 +120,7 @@ export class InferencePool {
         job.payload.kind === 'classify'
           ? { id: job.id, kind: 'classify', jpeg: data as Uint8Array }
           : { id: job.id, kind: 'infer', tensor: data as Float32Array };
-      slot.worker.postMessage(req, [data.buffer as ArrayBuffer]);
+      slot.worker.postMessage(req, [data.buffer]);
     }
     if (this.queue.length === 0 && this.inFlight === 0) {
       const waiters = this.idleWaiters;
