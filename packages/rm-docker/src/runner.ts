@@ -42,25 +42,56 @@ export function parseTimestampedLine(raw: string): { time: number; line: string 
   return { time: base + frac, line: m[4] ?? '' };
 }
 
+const SYSTEM_DIRS = new Set(['/', '/bin', '/boot', '/dev', '/etc', '/lib', '/lib64', '/proc', '/run', '/sbin', '/sys', '/usr', '/var', '/tmp', '/root', '/home']);
+
+/** Nearest ancestor directory holding a package.json (the package a script belongs to). */
+function packageRoot(path: string): string | undefined {
+  for (let dir = dirname(path); dirname(dir) !== dir; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+  }
+  return undefined;
+}
+
+/** Absolute host paths mentioned in the command or env (also inside JSON values) that exist. */
+export function referencedHostPaths(spec: ComponentSpec): string[] {
+  const texts = [...spec.command, ...Object.values(spec.env ?? {})];
+  const found = new Set<string>();
+  for (const text of texts) {
+    for (const m of text.matchAll(/(?:^|[\s"'=,:[{])(\/[^\s"',\]}]+)/g)) {
+      const path = m[1] as string;
+      if (!SYSTEM_DIRS.has(path) && existsSync(path)) found.add(path);
+    }
+  }
+  return [...found];
+}
+
 /**
  * Paths to bind-mount into a component's container, each at the same path as on the node so the
- * command's arguments stay valid. On nodes that share the host filesystem, the `node_modules`
- * directories of every ancestor are mounted too: Node resolves packages by walking up the parents,
- * and workspaces hoist dependencies to the root.
+ * command's arguments stay valid. On nodes that share the host filesystem the component may name
+ * host paths directly (its script, a model file): those are mounted too — a script as its whole
+ * package — plus the `node_modules` directories of every ancestor, because Node resolves packages
+ * by walking up the parents and workspaces hoist dependencies to the root.
  */
 export function mountsFor(spec: ComponentSpec, sharesHostFilesystem: boolean): string[] {
   const mounts = new Set<string>();
-  for (const file of spec.files ?? []) {
-    const path = sharesHostFilesystem ? resolve(file.from) : file.to;
-    mounts.add(path);
-    if (!sharesHostFilesystem) continue;
-    for (let dir = dirname(path); ; dir = dirname(dir)) {
-      const modules = join(dir, 'node_modules');
-      if (existsSync(modules)) mounts.add(modules);
-      if (dirname(dir) === dir) break;
+  for (const file of spec.files ?? []) mounts.add(sharesHostFilesystem ? resolve(file.from) : file.to);
+  if (sharesHostFilesystem) {
+    for (const path of referencedHostPaths(spec)) {
+      if (path === process.execPath) continue;
+      const root = /\.(c|m)?js$/.test(path) ? packageRoot(path) : undefined;
+      mounts.add(root ?? path);
+    }
+    for (const path of [...mounts]) {
+      for (let dir = dirname(path); ; dir = dirname(dir)) {
+        const modules = join(dir, 'node_modules');
+        if (existsSync(modules)) mounts.add(modules);
+        if (dirname(dir) === dir) break;
+      }
     }
   }
-  return [...mounts].sort();
+  // A path inside another mounted directory is already visible.
+  const sorted = [...mounts].sort();
+  return sorted.filter((m) => !sorted.some((o) => o !== m && m.startsWith(`${o}/`)));
 }
 
 /** The `docker run` arguments for a component (pure, unit-tested). */
