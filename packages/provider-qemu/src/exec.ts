@@ -4,6 +4,9 @@ export interface RunResult {
   stdout: string;
   stderr: string;
   exitCode: number;
+  /** Set when the program was killed by a signal (exitCode is then -1). */
+  signal?: string;
+  timedOut?: boolean;
 }
 
 export interface RunOptions {
@@ -25,7 +28,13 @@ export async function tryRun(file: string, args: readonly string[], options: Run
   });
   if (res.failed && res.exitCode === undefined) {
     const why = res.timedOut ? `timed out after ${options.timeoutMs} ms` : (res.originalMessage ?? res.shortMessage);
-    return { stdout: String(res.stdout ?? ''), stderr: `${String(res.stderr ?? '')}\n${why}`.trim(), exitCode: -1 };
+    return {
+      stdout: String(res.stdout ?? ''),
+      stderr: `${String(res.stderr ?? '')}\n${why}`.trim(),
+      exitCode: -1,
+      ...(res.signal !== undefined ? { signal: res.signal } : {}),
+      timedOut: res.timedOut,
+    };
   }
   return { stdout: String(res.stdout ?? ''), stderr: String(res.stderr ?? ''), exitCode: res.exitCode ?? -1 };
 }

@@ -30,8 +30,9 @@ export async function probeKvm(kernel: string, timeoutMs = 8000): Promise<AccelD
     );
     const serial = readSafe(log);
     if (/Linux version/.test(serial)) return { accel: 'kvm', reason: 'a KVM guest booted its kernel in the probe' };
-    if (res.exitCode === -1) return { accel: 'tcg', reason: `a KVM guest printed nothing within ${timeoutMs} ms (hangs on this host)` };
-    return { accel: 'tcg', reason: `KVM probe failed: ${res.stderr.trim().split('\n').at(-1) ?? 'no output'}` };
+    if (res.timedOut === true) return { accel: 'tcg', reason: `a KVM guest printed nothing within ${timeoutMs} ms (hangs on this host)` };
+    const why = res.stderr.trim().split('\n').find((l) => l.includes('qemu-system')) ?? res.stderr.trim().split('\n')[0] ?? 'no output';
+    return { accel: 'tcg', reason: `KVM guest failed${res.signal ? ` (${res.signal})` : ''}: ${why}` };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
