@@ -9,7 +9,6 @@ import type { IniDocument } from './ini.js';
 import { OptionReader } from './reader.js';
 import { POSTFIX_IP_LOWER, POSTFIX_IP_UPPER } from './ip-plan.js';
 import {
-  AWS_KEYS,
   DEFAULT_KUBE_VERSION,
   GCP_KEYS,
   KATA_FILESYSTEMS,
@@ -100,8 +99,6 @@ export function convertLegacy(
         ? 'There is no @continuum/provider-aws plugin yet. Use provider = gcp or provider = qemu, or install an AWS provider plugin when one exists (continuum plugins:install <package>).'
         : 'Use provider = qemu, gcp or baremetal.',
   }) as UpstreamProvider | undefined;
-  if (provider !== 'aws')
-    for (const k of AWS_KEYS) if (r.isSet(INF, k) && provider !== undefined) r.touch(INF, k);
 
   const infraOnly = r.bool(INF, 'infra_only', { default: false }) ?? false;
   const nonNegative = (v: number): string | undefined => (v >= 0 ? undefined : 'must be >= 0');
@@ -553,9 +550,13 @@ export function convertLegacy(
         : home !== undefined
           ? `belongs in [${home}] (older upstream versions had it here)`
           : 'is not an upstream key';
-      warnings.push(
-        `[${s}] ${u.rawKey} (line ${u.line}) ${why} and is ignored (upstream ignores it too)${guess && !known && home === undefined ? `; did you mean ${guess}?` : ''}`,
-      );
+      // A key of another provider/module changes nothing (a note); a typo or misplaced key probably
+      // means the user expects an effect they will not get (a warning).
+      if (!known) {
+        warnings.push(
+          `[${s}] ${u.rawKey} (line ${u.line}) ${why} and is ignored (upstream ignores it too)${guess && home === undefined ? `; did you mean ${guess}?` : ''}`,
+        );
+      }
       notes.push({ path: s === INF ? 'infrastructure' : 'application', note: `${u.rawKey} ignored: ${why}` });
     }
   }

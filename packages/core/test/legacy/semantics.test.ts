@@ -593,3 +593,13 @@ describe('upstream warnings kept', () => {
     expect(load(`${CLOUD}${KUBE_BENCH}`).warnings.join('\n')).not.toContain('control plane needs');
   });
 });
+
+describe('keys of other providers or modules', () => {
+  it('notes them without a warning (they change nothing, as upstream)', () => {
+    const r = load(`${CLOUD}gcp_zone = "europe-west4-a"\naws_ami = "ami-1"\n${KUBE_BENCH}sleep_time = 3\n`);
+    expect(r.warnings.join('\n')).not.toMatch(/gcp_zone|aws_ami|sleep_time/);
+    const notes = r.notes.map((n) => n.note).join('\n');
+    for (const k of ['gcp_zone', 'aws_ami', 'sleep_time'])
+      expect(notes).toContain(`${k} ignored: does not apply`);
+  });
+});
