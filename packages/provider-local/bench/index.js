@@ -1,11 +1,12 @@
 #!/usr/bin/env node
+/* global process, console, performance */
 // provider-local benchmark (run after build): deploy/teardown times and emulation accuracy.
 //   node packages/provider-local/bench/index.js
 // Needs root for the netns figures; without root it reports process mode only.
 import provider from '../dist/index.js';
 import { localOptionsSchema } from '../dist/options.js';
 import { createTestContext } from '@continuum/plugin-api/testing';
-import { expectedRttMs, findLink, percentile, rttToleranceMs } from '@continuum/plugin-api';
+import { percentile, rttToleranceMs } from '@continuum/plugin-api';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -57,7 +58,15 @@ async function deployTeardown(label, tiers, runs, config = quiet) {
 async function accuracy(label, tweakLinks, pings, throughputSeconds) {
   const ctx = context(
     { cloud: { nodes: 1 }, edge: { nodes: 1 }, endpoint: { nodes: 2 } },
-    { validation: { rtt: true, pings, pingIntervalS: 0.02, throughput: throughputSeconds > 0, throughputSeconds: Math.max(0.5, throughputSeconds) } },
+    {
+      validation: {
+        rtt: true,
+        pings,
+        pingIntervalS: 0.02,
+        throughput: throughputSeconds > 0,
+        throughputSeconds: Math.max(0.5, throughputSeconds),
+      },
+    },
     tweakLinks,
   );
   try {
@@ -65,8 +74,12 @@ async function accuracy(label, tweakLinks, pings, throughputSeconds) {
     const infra = await provider.provision(ctx);
     const took = performance.now() - t0;
     const backend = infra.emulation.backend;
-    console.log(`\n${label} (backend ${backend}, ${pings} pings per pair, provision incl. validation ${s(took)} s)`);
-    console.log('  pair                 configured RTT  median RTT   error    goal bound  within   rate cfg  measured  % of cfg');
+    console.log(
+      `\n${label} (backend ${backend}, ${pings} pings per pair, provision incl. validation ${s(took)} s)`,
+    );
+    console.log(
+      '  pair                 configured RTT  median RTT   error    goal bound  within   rate cfg  measured  % of cfg',
+    );
     for (const m of infra.emulation.measurements) {
       const err = m.measuredRttMs === null ? null : Math.abs(m.measuredRttMs - m.configuredRttMs);
       const bound = rttToleranceMs(m.configuredRttMs, backend);
@@ -97,9 +110,22 @@ if (!isRoot) {
   process.exit(0);
 }
 
-const demo = await deployTeardown('demo (1 cloud worker + 2 endpoints, 4g)', { cloud: { nodes: 1 }, endpoint: { nodes: 2 } }, 5);
-await deployTeardown('demo incl. default validation (RTT+rate)', { cloud: { nodes: 1 }, endpoint: { nodes: 2 } }, 3, {});
-const big = await deployTeardown('1 cloud + 100 endpoints, 4g', { cloud: { nodes: 1 }, endpoint: { nodes: 100 } }, 3);
+const demo = await deployTeardown(
+  'demo (1 cloud worker + 2 endpoints, 4g)',
+  { cloud: { nodes: 1 }, endpoint: { nodes: 2 } },
+  5,
+);
+await deployTeardown(
+  'demo incl. default validation (RTT+rate)',
+  { cloud: { nodes: 1 }, endpoint: { nodes: 2 } },
+  3,
+  {},
+);
+const big = await deployTeardown(
+  '1 cloud + 100 endpoints, 4g',
+  { cloud: { nodes: 1 }, endpoint: { nodes: 100 } },
+  3,
+);
 console.log(
   `goals: demo deploy < 3 s: ${demo.deploy < 3000 ? 'met' : 'MISSED'}; 100 nodes < 10 s: ${big.deploy < 10000 ? 'met' : 'MISSED'}; teardown < 2 s: ${
     demo.teardown < 2000 && big.teardown < 2000 ? 'met' : 'MISSED'
@@ -107,5 +133,10 @@ console.log(
 );
 
 await accuracy('Emulation accuracy, 4g preset (with jitter)', undefined, 200, 3);
-await accuracy('Emulation accuracy, 4g preset with jitter 0 (the relay\'s own error)', (l) => (l.jitterMs = 0), 100, 0);
+await accuracy(
+  "Emulation accuracy, 4g preset with jitter 0 (the relay's own error)",
+  (l) => (l.jitterMs = 0),
+  100,
+  0,
+);
 process.exit(0);

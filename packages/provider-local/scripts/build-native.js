@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global process, console */
 // Compiles the userspace delay relay (native/continuum-relay.c) into dist/native/. Linux only: on
 // other platforms the provider runs nodes as plain processes and never needs it.
 import { spawnSync } from 'node:child_process';
@@ -21,7 +22,9 @@ try {
 }
 mkdirSync(dirname(output), { recursive: true });
 const cc = process.env.CC || 'cc';
-const res = spawnSync(cc, ['-O2', '-Wall', '-Wextra', '-std=c11', '-o', output, source, '-lm'], { stdio: 'inherit' });
+const res = spawnSync(cc, ['-O2', '-Wall', '-Wextra', '-std=c11', '-o', output, source, '-lm'], {
+  stdio: 'inherit',
+});
 if (res.error || res.status !== 0) {
   console.error(
     `provider-local: could not compile ${source} with "${cc}"` +

@@ -17,8 +17,15 @@ export const TIER_BLOCKS: Record<Tier, { offset: number; prefix: number }> = {
 
 export function ipToInt(ip: string): number {
   const parts = ip.split('.').map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) throw new Error(`not an IPv4 address: ${ip}`);
-  return (((parts[0] as number) << 24) | ((parts[1] as number) << 16) | ((parts[2] as number) << 8) | (parts[3] as number)) >>> 0;
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255))
+    throw new Error(`not an IPv4 address: ${ip}`);
+  return (
+    (((parts[0] as number) << 24) |
+      ((parts[1] as number) << 16) |
+      ((parts[2] as number) << 8) |
+      (parts[3] as number)) >>>
+    0
+  );
 }
 
 export function intToIp(n: number): string {
@@ -38,7 +45,7 @@ export function cidrOverlaps(a: string, b: string): boolean {
   const y = parseCidr(b);
   const prefix = Math.min(x.prefix, y.prefix);
   const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return ((x.base & mask) >>> 0) === ((y.base & mask) >>> 0);
+  return (x.base & mask) >>> 0 === (y.base & mask) >>> 0;
 }
 
 export function tierCidr(subnet: string, tier: Tier): string {
@@ -56,16 +63,23 @@ export interface PlannedNode extends NodeSpec {
 /** Assign every node an address in its tier's block (controller first among cloud nodes). */
 export function planAddresses(subnet: string, nodes: readonly NodeSpec[]): PlannedNode[] {
   const { base, prefix } = parseCidr(subnet);
-  if (prefix !== 16) throw new ContinuumError('LOCAL_BAD_SUBNET', `subnet ${subnet} must be a /16`, { hint: 'Use e.g. 10.123.0.0/16.' });
+  if (prefix !== 16)
+    throw new ContinuumError('LOCAL_BAD_SUBNET', `subnet ${subnet} must be a /16`, {
+      hint: 'Use e.g. 10.123.0.0/16.',
+    });
   const counters: Record<Tier, number> = { cloud: 0, edge: 0, endpoint: 0 };
   return nodes.map((node, ordinal) => {
     const block = TIER_BLOCKS[node.tier];
     const i = counters[node.tier]++;
     const capacity = 2 ** (32 - block.prefix) - 3;
     if (i >= capacity) {
-      throw new ContinuumError('LOCAL_TOO_MANY_NODES', `Too many ${node.tier} nodes for the local provider (at most ${capacity}).`, {
-        hint: `Lower infrastructure.${node.tier}.nodes.`,
-      });
+      throw new ContinuumError(
+        'LOCAL_TOO_MANY_NODES',
+        `Too many ${node.tier} nodes for the local provider (at most ${capacity}).`,
+        {
+          hint: `Lower infrastructure.${node.tier}.nodes.`,
+        },
+      );
     }
     return { ...node, ordinal, address: intToIp(base + block.offset + i + 2) };
   });
@@ -84,9 +98,13 @@ export function pickSubnet(tag: string, hostPrefixes: readonly string[]): string
     const candidate = `10.${n}.0.0/16`;
     if (!hostPrefixes.some((p) => cidrOverlapsSafe(p, candidate))) return candidate;
   }
-  throw new ContinuumError('LOCAL_NO_SUBNET', 'Could not find a free 10.x.0.0/16 for the run (all overlap host routes).', {
-    hint: 'Set providers options.subnet to an unused /16.',
-  });
+  throw new ContinuumError(
+    'LOCAL_NO_SUBNET',
+    'Could not find a free 10.x.0.0/16 for the run (all overlap host routes).',
+    {
+      hint: 'Set providers options.subnet to an unused /16.',
+    },
+  );
 }
 
 function cidrOverlapsSafe(a: string, b: string): boolean {
@@ -111,7 +129,9 @@ export function hostPrefixesFromIpJson(routesJson: string, addrsJson: string): s
     // no route info: fall through
   }
   try {
-    for (const link of JSON.parse(addrsJson) as { addr_info?: { family?: string; local?: string; prefixlen?: number }[] }[]) {
+    for (const link of JSON.parse(addrsJson) as {
+      addr_info?: { family?: string; local?: string; prefixlen?: number }[];
+    }[]) {
       for (const a of link.addr_info ?? []) {
         if (a.family === 'inet' && a.local !== undefined) out.push(`${a.local}/${a.prefixlen ?? 32}`);
       }

@@ -61,7 +61,10 @@ export function detectCgroupLayout(mountsText?: string): CgroupLayout {
       // not readable: try the next one
     }
   }
-  return { version: 'none', reason: 'no cgroup hierarchy with both the cpu and memory controllers is mounted' };
+  return {
+    version: 'none',
+    reason: 'no cgroup hierarchy with both the cpu and memory controllers is mounted',
+  };
 }
 
 /** The directories a node's processes join (one per v1 hierarchy, one for v2). */
@@ -111,10 +114,7 @@ export function enableV2Controllers(layout: CgroupLayout, runRelative: string): 
 
 export function cgroupPids(dir: string): number[] {
   try {
-    return readFileSync(join(dir, 'cgroup.procs'), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
+    return readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
   } catch {
     return [];
   }

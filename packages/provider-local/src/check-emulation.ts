@@ -30,7 +30,11 @@ export function throughputOk(measured: number, configured: number): boolean {
 }
 
 /** RTT per tier pair (all pairs at once), then throughput per shaped pair (one at a time). */
-export async function checkEmulation(nodes: readonly Node[], links: readonly LinkSpec[], options: CheckOptions): Promise<{ measurements: LinkMeasurement[]; warnings: string[]; throughputTool: string | undefined }> {
+export async function checkEmulation(
+  nodes: readonly Node[],
+  links: readonly LinkSpec[],
+  options: CheckOptions,
+): Promise<{ measurements: LinkMeasurement[]; warnings: string[]; throughputTool: string | undefined }> {
   const pairs = tierPairs(nodes);
   const measurements = (
     await Promise.all(
@@ -55,14 +59,20 @@ export async function checkEmulation(nodes: readonly Node[], links: readonly Lin
       const b = nodes.find((n) => n.name === m.to);
       const configured = m.configuredRateMbit;
       if (a === undefined || b === undefined || configured === null || configured === undefined) continue;
-      const res = await measureThroughput(a, b, { seconds: options.throughputSeconds, port: port++, ...(options.signal ? { signal: options.signal } : {}) });
+      const res = await measureThroughput(a, b, {
+        seconds: options.throughputSeconds,
+        port: port++,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
       m.measuredRateMbit = res.mbit;
       tools.add(res.tool);
       if (res.mbit === null) {
         warnings.push(`throughput ${a.name} -> ${b.name}: test failed (${res.error ?? 'unknown'})`);
       } else if (!throughputOk(res.mbit, configured)) {
         const pct = Math.round((res.mbit / configured) * 100);
-        warnings.push(`throughput ${a.name} -> ${b.name}: ${res.mbit} Mbit/s is ${pct} % of the configured ${configured} Mbit/s (goal 90-100 %)`);
+        warnings.push(
+          `throughput ${a.name} -> ${b.name}: ${res.mbit} Mbit/s is ${pct} % of the configured ${configured} Mbit/s (goal 90-100 %)`,
+        );
         m.note = [m.note, `throughput ${pct} % of configured`].filter(Boolean).join('; ');
         m.ok = false;
       }

@@ -11,12 +11,18 @@ export interface RunResult {
  * Run a host program with an argument array (never a shell string). `check` (default true)
  * turns a non-zero exit into a ContinuumError that quotes the command and its stderr.
  */
-export function run(argv: readonly string[], options: { input?: string; check?: boolean; timeoutMs?: number } = {}): Promise<RunResult> {
+export function run(
+  argv: readonly string[],
+  options: { input?: string; check?: boolean; timeoutMs?: number } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.stdin.on('error', () => undefined);
@@ -35,11 +41,17 @@ export function run(argv: readonly string[], options: { input?: string; check?: 
       const exitCode = code ?? 1;
       if ((options.check ?? true) && exitCode !== 0) {
         const shown = argv.join(' ');
-        const input = options.input ? `\n--- batch input (first lines) ---\n${options.input.split('\n').slice(0, 8).join('\n')}` : '';
+        const input = options.input
+          ? `\n--- batch input (first lines) ---\n${options.input.split('\n').slice(0, 8).join('\n')}`
+          : '';
         reject(
-          new ContinuumError('LOCAL_COMMAND_FAILED', `${shown} failed (exit ${exitCode}): ${(stderr || stdout).trim().slice(0, 1500)}${input}`, {
-            details: { command: [...argv], exitCode, stderr: stderr.slice(0, 4000) },
-          }),
+          new ContinuumError(
+            'LOCAL_COMMAND_FAILED',
+            `${shown} failed (exit ${exitCode}): ${(stderr || stdout).trim().slice(0, 1500)}${input}`,
+            {
+              details: { command: [...argv], exitCode, stderr: stderr.slice(0, 4000) },
+            },
+          ),
         );
         return;
       }
@@ -49,7 +61,11 @@ export function run(argv: readonly string[], options: { input?: string; check?: 
 }
 
 /** Run async jobs with at most `limit` in flight (2 cores: more parallel `ip` processes only add contention). */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array<R>(items.length);
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {

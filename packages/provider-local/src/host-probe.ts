@@ -28,7 +28,9 @@ export async function probeNetem(scratch: [string, string]): Promise<{ available
   const [a, b] = scratch;
   await run(['ip', 'link', 'add', a, 'type', 'veth', 'peer', 'name', b]);
   try {
-    const res = await run(['tc', 'qdisc', 'add', 'dev', a, 'root', 'netem', 'delay', '1ms'], { check: false });
+    const res = await run(['tc', 'qdisc', 'add', 'dev', a, 'root', 'netem', 'delay', '1ms'], {
+      check: false,
+    });
     return res.exitCode === 0 ? { available: true } : { available: false, error: res.stderr.trim() };
   } finally {
     await run(['ip', 'link', 'del', a], { check: false });

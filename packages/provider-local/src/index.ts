@@ -18,10 +18,15 @@ import { teardownLocal } from './teardown.js';
 type Ctx = Context<LocalOptions, LocalState>;
 
 /** netns when asked or when privileged; otherwise plain processes (with the reason, for the warning). */
-export function resolveMode(options: LocalOptions, privileged: boolean): { mode: 'netns' | 'process'; reason: string } {
+export function resolveMode(
+  options: LocalOptions,
+  privileged: boolean,
+): { mode: 'netns' | 'process'; reason: string } {
   if (options.mode === 'process') return { mode: 'process', reason: 'options.mode is "process"' };
   if (options.mode === 'netns') return { mode: 'netns', reason: 'options.mode is "netns"' };
-  return privileged ? { mode: 'netns', reason: 'running with CAP_NET_ADMIN' } : { mode: 'process', reason: 'not running as root (no CAP_NET_ADMIN)' };
+  return privileged
+    ? { mode: 'netns', reason: 'running with CAP_NET_ADMIN' }
+    : { mode: 'process', reason: 'not running as root (no CAP_NET_ADMIN)' };
 }
 
 function hostCores(ctx: Ctx): number {
@@ -66,7 +71,7 @@ const provider = defineProvider<LocalOptions, LocalState>({
   configSchema: localOptionsSchema,
   stateVersion: 1,
 
-  async validate(ctx) {
+  validate(ctx) {
     const diagnostics = checkTopology(ctx);
     const privileged = hasNetAdmin();
     const { mode, reason } = resolveMode(ctx.config, privileged);
@@ -85,16 +90,25 @@ const provider = defineProvider<LocalOptions, LocalState>({
         message: `Nodes will run as plain processes (${reason}): links are not emulated and CPU/memory limits are not enforced.`,
         hint: 'Run as root to get network namespaces with emulated links.',
       });
-      return diagnostics;
+      return Promise.resolve(diagnostics);
     }
     for (const [tool, argv, pkg] of [
       ['ip', ['ip', '-V'], 'iproute2'],
       ['tc', ['tc', '-V'], 'iproute2'],
     ] as const) {
-      if (!toolAvailable(argv)) diagnostics.push({ severity: 'error', message: `${tool} is not installed.`, hint: `apt-get install ${pkg}` });
+      if (!toolAvailable(argv))
+        diagnostics.push({
+          severity: 'error',
+          message: `${tool} is not installed.`,
+          hint: `apt-get install ${pkg}`,
+        });
     }
     if (ctx.topology.network.emulation && !toolAvailable(['ping', '-V'])) {
-      diagnostics.push({ severity: 'warning', message: 'ping is not installed: the emulated links cannot be validated.', hint: 'apt-get install iputils-ping' });
+      diagnostics.push({
+        severity: 'warning',
+        message: 'ping is not installed: the emulated links cannot be validated.',
+        hint: 'apt-get install iputils-ping',
+      });
     }
     if (ctx.topology.network.emulation && ctx.config.delay !== 'netem' && !existsSync(relayBinaryPath())) {
       diagnostics.push({
@@ -104,20 +118,29 @@ const provider = defineProvider<LocalOptions, LocalState>({
       });
     }
     if (detectCgroupLayout().version === 'none') {
-      diagnostics.push({ severity: 'warning', message: 'No cgroup hierarchy with cpu and memory controllers: node limits will not be enforced.' });
+      diagnostics.push({
+        severity: 'warning',
+        message: 'No cgroup hierarchy with cpu and memory controllers: node limits will not be enforced.',
+      });
     }
     try {
       planAddresses(ctx.config.subnet ?? '10.100.0.0/16', ctx.topology.nodes);
     } catch (error) {
       diagnostics.push({ severity: 'error', message: (error as Error).message });
     }
-    return diagnostics;
+    return Promise.resolve(diagnostics);
   },
 
-  async plan(ctx) {
+  plan(ctx) {
     const { mode, reason } = resolveMode(ctx.config, hasNetAdmin());
     if (mode === 'process') {
-      return ctx.topology.nodes.map((n): PlanItem => ({ resource: 'process-node', name: n.name, details: { tier: n.tier, emulated: false, reason } }));
+      return Promise.resolve(
+        ctx.topology.nodes.map((n): PlanItem => ({
+          resource: 'process-node',
+          name: n.name,
+          details: { tier: n.tier, emulated: false, reason },
+        })),
+      );
     }
     const names = runNames(runTag(ctx.run.id));
     const emulate = ctx.topology.network.emulation;
@@ -126,39 +149,68 @@ const provider = defineProvider<LocalOptions, LocalState>({
       { resource: 'bridge', name: names.bridge, details: { namespace: names.hub } },
     ];
     if (emulate && ctx.config.delay !== 'netem') {
-      items.push({ resource: 'process', name: 'continuum-relay', details: { role: 'userspace delay relay (used when the kernel lacks netem)' } });
+      items.push({
+        resource: 'process',
+        name: 'continuum-relay',
+        details: { role: 'userspace delay relay (used when the kernel lacks netem)' },
+      });
     }
     ctx.topology.nodes.forEach((n, i) => {
       const v = cgroupValues(n.limits);
-      items.push({ resource: 'netns', name: names.namespace(n.name), details: { tier: n.tier, role: n.role } });
+      items.push({
+        resource: 'netns',
+        name: names.namespace(n.name),
+        details: { tier: n.tier, role: n.role },
+      });
       const relay = emulate && ctx.config.delay === 'relay';
-      items.push({ resource: relay ? 'tap' : 'veth', name: relay ? names.bridgeTap(i) : names.hostVeth(i), details: { node: n.name, namespace: names.hub } });
-      items.push({ resource: 'cgroup', name: names.cgroupNode(n.name), details: { cpuQuotaUs: v.cfsQuotaUs, cpuPeriodUs: v.cfsPeriodUs, memoryBytes: v.memoryBytes } });
+      items.push({
+        resource: relay ? 'tap' : 'veth',
+        name: relay ? names.bridgeTap(i) : names.hostVeth(i),
+        details: { node: n.name, namespace: names.hub },
+      });
+      items.push({
+        resource: 'cgroup',
+        name: names.cgroupNode(n.name),
+        details: { cpuQuotaUs: v.cfsQuotaUs, cpuPeriodUs: v.cfsPeriodUs, memoryBytes: v.memoryBytes },
+      });
       if (emulate) {
         for (const l of egressLinks(ctx.topology.network.links, n.tier)) {
           items.push({
             resource: 'qdisc',
             name: `${names.namespace(n.name)}/eth0 -> ${l.to}`,
-            details: { rateMbit: l.rateMbit, latencyMs: l.latencyMs, jitterMs: l.jitterMs, lossPct: l.lossPct },
+            details: {
+              rateMbit: l.rateMbit,
+              latencyMs: l.latencyMs,
+              jitterMs: l.jitterMs,
+              lossPct: l.lossPct,
+            },
           });
         }
       }
     });
-    return items;
+    return Promise.resolve(items);
   },
 
   async provision(ctx) {
     const errors = checkTopology(ctx).filter((d) => d.severity === 'error');
     if (errors.length > 0) {
       const first = errors[0] as Diagnostic;
-      throw new ContinuumError('LOCAL_BAD_TOPOLOGY', errors.map((e) => `${e.path ?? ''}: ${e.message}`).join('\n'), first.hint ? { hint: first.hint } : {});
+      throw new ContinuumError(
+        'LOCAL_BAD_TOPOLOGY',
+        errors.map((e) => `${e.path ?? ''}: ${e.message}`).join('\n'),
+        first.hint ? { hint: first.hint } : {},
+      );
     }
     const privileged = hasNetAdmin();
     const { mode, reason } = resolveMode(ctx.config, privileged);
     if (mode === 'netns' && !privileged) {
-      throw new ContinuumError('LOCAL_NOT_PRIVILEGED', 'providers.options.mode is "netns" but this process has no CAP_NET_ADMIN.', {
-        hint: 'Run as root, or use mode: auto/process.',
-      });
+      throw new ContinuumError(
+        'LOCAL_NOT_PRIVILEGED',
+        'providers.options.mode is "netns" but this process has no CAP_NET_ADMIN.',
+        {
+          hint: 'Run as root, or use mode: auto/process.',
+        },
+      );
     }
     return mode === 'netns' ? provisionNetns(ctx) : provisionProcess(ctx, reason);
   },

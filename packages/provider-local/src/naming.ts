@@ -27,10 +27,12 @@ export interface RunNames {
 }
 
 export function runNames(tag: string): RunNames {
-  if (!/^[a-z0-9]{1,6}$/.test(tag)) throw new Error(`invalid run tag "${tag}" (expected 1-6 lower-case letters/digits)`);
+  if (!/^[a-z0-9]{1,6}$/.test(tag))
+    throw new Error(`invalid run tag "${tag}" (expected 1-6 lower-case letters/digits)`);
   const iface = (kind: string, i: number): string => {
     const name = `ct${tag}${kind}${i}`;
-    if (name.length > IFNAME_MAX) throw new Error(`interface name ${name} exceeds ${IFNAME_MAX} characters (too many nodes)`);
+    if (name.length > IFNAME_MAX)
+      throw new Error(`interface name ${name} exceeds ${IFNAME_MAX} characters (too many nodes)`);
     return name;
   };
   return {

@@ -18,8 +18,13 @@ export interface LocalNodeDetails {
 export const JOIN_CGROUPS_SCRIPT =
   'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1/cgroup.procs" || exit 125; shift; n=$((n-1)); done; exec "$@"';
 
-export function wrapCommand(details: LocalNodeDetails, command: readonly string[], limited: boolean): string[] {
-  const inner = details.namespace === undefined ? [...command] : ['ip', 'netns', 'exec', details.namespace, ...command];
+export function wrapCommand(
+  details: LocalNodeDetails,
+  command: readonly string[],
+  limited: boolean,
+): string[] {
+  const inner =
+    details.namespace === undefined ? [...command] : ['ip', 'netns', 'exec', details.namespace, ...command];
   const groups = details.cgroups ?? [];
   if (!limited || groups.length === 0) return inner;
   return ['sh', '-c', JOIN_CGROUPS_SCRIPT, 'continuum-join', String(groups.length), ...groups, ...inner];

@@ -5,7 +5,9 @@ export const localOptionsSchema = z.strictObject({
   mode: z
     .enum(['auto', 'netns', 'process'])
     .default('auto')
-    .describe('netns: nodes are network namespaces (needs root/CAP_NET_ADMIN); process: plain host processes, no emulation; auto: netns when privileged'),
+    .describe(
+      'netns: nodes are network namespaces (needs root/CAP_NET_ADMIN); process: plain host processes, no emulation; auto: netns when privileged',
+    ),
   subnet: z
     .string()
     .regex(/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\/16$/, 'an IPv4 /16 such as 10.123.0.0/16')
@@ -14,7 +16,9 @@ export const localOptionsSchema = z.strictObject({
   delay: z
     .enum(['auto', 'netem', 'relay'])
     .default('auto')
-    .describe('How link delay/jitter/loss is emulated: kernel netem, the userspace relay, or auto (netem if the kernel has it)'),
+    .describe(
+      'How link delay/jitter/loss is emulated: kernel netem, the userspace relay, or auto (netem if the kernel has it)',
+    ),
   validation: z
     .strictObject({
       rtt: z.boolean().default(true).describe('Measure the RTT of every tier pair after setup'),

@@ -3,7 +3,13 @@ import { ContinuumError, runTag } from '@continuum/plugin-api';
 import type { Context, EmulationReport, Infrastructure, Json, NodeInfo, Tier } from '@continuum/plugin-api';
 import { hostPrefixesFromIpJson, pickSubnet, planAddresses } from './address-plan.js';
 import type { PlannedNode } from './address-plan.js';
-import { createNodeCgroup, detectCgroupLayout, enableV2Controllers, nodeCgroupDirs, runCgroupDirs } from './cgroups.js';
+import {
+  createNodeCgroup,
+  detectCgroupLayout,
+  enableV2Controllers,
+  nodeCgroupDirs,
+  runCgroupDirs,
+} from './cgroups.js';
 import { checkEmulation } from './check-emulation.js';
 import { mapLimit, run } from './exec.js';
 import { probeNetem } from './host-probe.js';
@@ -24,7 +30,11 @@ const PARALLEL = 8;
 
 const elapsed = (t0: number): number => Math.round(performance.now() - t0) / 1000;
 
-async function chooseDelayBackend(ctx: Ctx, state: LocalState, scratch: [string, string]): Promise<{ backend: DelayBackend; netemError?: string }> {
+async function chooseDelayBackend(
+  ctx: Ctx,
+  state: LocalState,
+  scratch: [string, string],
+): Promise<{ backend: DelayBackend; netemError?: string }> {
   if (!ctx.topology.network.emulation) return { backend: 'none' };
   if (ctx.config.delay === 'relay') return { backend: 'userspace-relay' };
   state.links.push(...scratch);
@@ -34,11 +44,17 @@ async function chooseDelayBackend(ctx: Ctx, state: LocalState, scratch: [string,
   await ctx.state.set(state);
   if (probe.available) return { backend: 'netem' };
   if (ctx.config.delay === 'netem') {
-    throw new ContinuumError('LOCAL_NO_NETEM', `options.delay is "netem" but this kernel has no netem qdisc (${probe.error ?? 'unknown error'}).`, {
-      hint: 'Use delay: relay (or auto) to emulate delay with the userspace relay.',
-    });
+    throw new ContinuumError(
+      'LOCAL_NO_NETEM',
+      `options.delay is "netem" but this kernel has no netem qdisc (${probe.error ?? 'unknown error'}).`,
+      {
+        hint: 'Use delay: relay (or auto) to emulate delay with the userspace relay.',
+      },
+    );
   }
-  return probe.error === undefined ? { backend: 'userspace-relay' } : { backend: 'userspace-relay', netemError: probe.error };
+  return probe.error === undefined
+    ? { backend: 'userspace-relay' }
+    : { backend: 'userspace-relay', netemError: probe.error };
 }
 
 async function chooseSubnet(ctx: Ctx, tag: string): Promise<string> {
@@ -57,7 +73,12 @@ export async function provisionNetns(ctx: Ctx): Promise<Infrastructure> {
   await ctx.state.set(state);
 
   if (ctx.topology.nodes.length === 0) {
-    return { provider: 'local', nodes: [], emulation: { backend: 'none', measurements: [], warnings: [] }, details: { mode: 'netns', runTag: tag } };
+    return {
+      provider: 'local',
+      nodes: [],
+      emulation: { backend: 'none', measurements: [], warnings: [] },
+      details: { mode: 'netns', runTag: tag },
+    };
   }
   const { backend, netemError } = await chooseDelayBackend(ctx, state, names.scratch);
   timings['detectSeconds'] = elapsed(t0);
@@ -80,7 +101,9 @@ export async function provisionNetns(ctx: Ctx): Promise<Infrastructure> {
   await ctx.state.set(state);
 
   let t = performance.now();
-  await run(['ip', '-batch', '-'], { input: `${state.namespaces.map((ns) => `netns add ${ns}`).join('\n')}\n` });
+  await run(['ip', '-batch', '-'], {
+    input: `${state.namespaces.map((ns) => `netns add ${ns}`).join('\n')}\n`,
+  });
   const hubBatch = [
     `link add ${names.bridge} type bridge`,
     `link set ${names.bridge} up`,
@@ -105,8 +128,15 @@ export async function provisionNetns(ctx: Ctx): Promise<Infrastructure> {
       rules: relayRules(subnet, n.tier, links),
     }));
     const seed = [...tag].reduce((acc, ch) => (acc * 33 + ch.charCodeAt(0)) % 2 ** 31, 5381);
-    const started = await startRelay(state.relay, relayConfig({ namespacePath: `/run/netns/${names.hub}`, bridge: names.bridge }, pairs, seed));
-    state.relay = { ...state.relay, pid: started.pid, ...(started.startTime ? { startTime: started.startTime } : {}) };
+    const started = await startRelay(
+      state.relay,
+      relayConfig({ namespacePath: `/run/netns/${names.hub}`, bridge: names.bridge }, pairs, seed),
+    );
+    state.relay = {
+      ...state.relay,
+      pid: started.pid,
+      ...(started.startTime ? { startTime: started.startTime } : {}),
+    };
     await ctx.state.set(state);
     relayScheduling = started.scheduling;
   }
@@ -134,7 +164,9 @@ export async function provisionNetns(ctx: Ctx): Promise<Infrastructure> {
   const layout = detectCgroupLayout();
   const warnings: string[] = [];
   if (relayScheduling === 'normal') {
-    warnings.push('The delay relay runs at normal priority (SCHED_FIFO refused): on a loaded host, delays get extra error and jitter.');
+    warnings.push(
+      'The delay relay runs at normal priority (SCHED_FIFO refused): on a loaded host, delays get extra error and jitter.',
+    );
   }
   if (layout.version === 'none') {
     warnings.push(`CPU and memory limits are NOT enforced: ${layout.reason}.`);
@@ -148,15 +180,23 @@ export async function provisionNetns(ctx: Ctx): Promise<Infrastructure> {
   timings['cgroupsSeconds'] = elapsed(t);
   timings['deploySeconds'] = elapsed(t0);
 
-  const infos = planned.map((n) => nodeInfo(n, names.namespace(n.name), layout.version === 'none' ? [] : nodeCgroupDirs(layout, names.cgroupNode(n.name))));
+  const infos = planned.map((n) =>
+    nodeInfo(
+      n,
+      names.namespace(n.name),
+      layout.version === 'none' ? [] : nodeCgroupDirs(layout, names.cgroupNode(n.name)),
+    ),
+  );
   const emulation: EmulationReport = {
     backend,
     ...(backend === 'none' ? {} : { rateBackend: 'htb' }),
     measurements: [],
     warnings,
   };
-  if (netemError !== undefined) ctx.log.info(`kernel has no netem (${netemError}); link delay uses the userspace relay`);
-  if (backend === 'none') warnings.push('Link emulation is off (infrastructure.network.emulation: false): links are unshaped.');
+  if (netemError !== undefined)
+    ctx.log.info(`kernel has no netem (${netemError}); link delay uses the userspace relay`);
+  if (backend === 'none')
+    warnings.push('Link emulation is off (infrastructure.network.emulation: false): links are unshaped.');
 
   const v = ctx.config.validation;
   let throughputTool: string | undefined;
@@ -172,7 +212,9 @@ export async function provisionNetns(ctx: Ctx): Promise<Infrastructure> {
       throughputSeconds: v.throughputSeconds,
       signal: ctx.signal,
     });
-    emulation.measurements = v.rtt ? check.measurements : check.measurements.map((m) => ({ ...m, measuredRttMs: null }));
+    emulation.measurements = v.rtt
+      ? check.measurements
+      : check.measurements.map((m) => ({ ...m, measuredRttMs: null }));
     warnings.push(...check.warnings);
     throughputTool = check.throughputTool;
     timings['validationSeconds'] = elapsed(t);
@@ -220,7 +262,8 @@ export async function provisionProcess(ctx: Ctx, reason: string): Promise<Infras
   const counters: Record<Tier, number> = { cloud: 0, edge: 0, endpoint: 0 };
   const nodes: NodeInfo[] = ctx.topology.nodes.map((n) => {
     const i = counters[n.tier]++;
-    if (i > 250 * 200) throw new ContinuumError('LOCAL_TOO_MANY_NODES', `Too many ${n.tier} nodes for process mode.`);
+    if (i > 250 * 200)
+      throw new ContinuumError('LOCAL_TOO_MANY_NODES', `Too many ${n.tier} nodes for process mode.`);
     const address = `127.77.${tierIndex[n.tier] * 64 + Math.floor(i / 250)}.${(i % 250) + 2}`;
     return {
       name: n.name,

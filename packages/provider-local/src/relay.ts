@@ -20,9 +20,13 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 export function ensureRelayBinary(binary = relayBinaryPath()): string {
   if (!existsSync(binary)) {
-    throw new ContinuumError('LOCAL_RELAY_MISSING', `The userspace delay relay is not built (${binary} is missing).`, {
-      hint: 'Run `npm run build -w packages/provider-local` (needs a C compiler: apt-get install gcc libc6-dev).',
-    });
+    throw new ContinuumError(
+      'LOCAL_RELAY_MISSING',
+      `The userspace delay relay is not built (${binary} is missing).`,
+      {
+        hint: 'Run `npm run build -w packages/provider-local` (needs a C compiler: apt-get install gcc libc6-dev).',
+      },
+    );
   }
   return binary;
 }
@@ -46,7 +50,13 @@ export async function startRelay(
     closeSync(fd);
   }
   const pid = await new Promise<number>((resolve, reject) => {
-    child.once('error', (e) => reject(new ContinuumError('LOCAL_RELAY_FAILED', `Could not start the relay ${record.binary}: ${e.message}`, { cause: e })));
+    child.once('error', (e) =>
+      reject(
+        new ContinuumError('LOCAL_RELAY_FAILED', `Could not start the relay ${record.binary}: ${e.message}`, {
+          cause: e,
+        }),
+      ),
+    );
     child.once('spawn', () => resolve(child.pid as number));
   });
   let exited: number | null | undefined;
@@ -62,13 +72,20 @@ export async function startRelay(
       return startTime === undefined ? { pid, scheduling } : { pid, startTime, scheduling };
     }
     if (exited !== undefined) {
-      throw new ContinuumError('LOCAL_RELAY_FAILED', `The delay relay exited (code ${exited}) before it was ready: ${log.trim().slice(0, 1000)}`, {
-        hint: 'It needs root (or CAP_NET_ADMIN) and /dev/net/tun.',
-      });
+      throw new ContinuumError(
+        'LOCAL_RELAY_FAILED',
+        `The delay relay exited (code ${exited}) before it was ready: ${log.trim().slice(0, 1000)}`,
+        {
+          hint: 'It needs root (or CAP_NET_ADMIN) and /dev/net/tun.',
+        },
+      );
     }
     await sleep(10);
   }
-  throw new ContinuumError('LOCAL_RELAY_FAILED', `The delay relay did not become ready within ${timeoutMs} ms (log: ${record.logFile}).`);
+  throw new ContinuumError(
+    'LOCAL_RELAY_FAILED',
+    `The delay relay did not become ready within ${timeoutMs} ms (log: ${record.logFile}).`,
+  );
 }
 
 /**
@@ -82,7 +99,8 @@ export function findRelayPids(record: Pick<RelayRecord, 'binary' | 'configFile'>
     if (!/^\d+$/.test(entry)) continue;
     try {
       const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      if (argv.length === 2 && argv[0] === record.binary && argv[1] === record.configFile) pids.push(Number(entry));
+      if (argv.length === 2 && argv[0] === record.binary && argv[1] === record.configFile)
+        pids.push(Number(entry));
     } catch {
       // process vanished
     }
@@ -92,6 +110,10 @@ export function findRelayPids(record: Pick<RelayRecord, 'binary' | 'configFile'>
 
 /** Stop the relay; its TAPs (also those inside namespaces) vanish with it. */
 export async function stopRelay(record: RelayRecord): Promise<void> {
-  if (record.pid !== undefined) await stopHostProcess({ pid: record.pid, ...(record.startTime ? { startTime: record.startTime } : {}) }, 2000);
+  if (record.pid !== undefined)
+    await stopHostProcess(
+      { pid: record.pid, ...(record.startTime ? { startTime: record.startTime } : {}) },
+      2000,
+    );
   for (const pid of findRelayPids(record)) await stopHostProcess({ pid }, 2000);
 }

@@ -35,7 +35,13 @@ export function egressLinks(links: readonly LinkSpec[], from: Tier): LinkSpec[] 
  * netem backend, a netem child qdisc with delay, normal jitter and loss. Unmatched traffic
  * (endpoint<->endpoint) bypasses htb unshaped, as upstream leaves it.
  */
-export function tcBatch(options: { dev: string; subnet: string; from: Tier; links: readonly LinkSpec[]; backend: DelayBackend }): string[] {
+export function tcBatch(options: {
+  dev: string;
+  subnet: string;
+  from: Tier;
+  links: readonly LinkSpec[];
+  backend: DelayBackend;
+}): string[] {
   const { dev } = options;
   const lines: string[] = [];
   const shaped = egressLinks(options.links, options.from);
@@ -59,7 +65,9 @@ export function tcBatch(options: { dev: string; subnet: string; from: Tier; link
       if (link.lossPct > 0) netem += ` loss ${fmt(link.lossPct)}%`;
       lines.push(netem);
     }
-    lines.push(`filter add dev ${dev} parent 1: protocol ip prio ${k} u32 match ip dst ${tierCidr(options.subnet, link.to)} flowid 1:${k}`);
+    lines.push(
+      `filter add dev ${dev} parent 1: protocol ip prio ${k} u32 match ip dst ${tierCidr(options.subnet, link.to)} flowid 1:${k}`,
+    );
   }
   return lines;
 }
@@ -96,7 +104,11 @@ export interface RelayPair {
  * The relay's config file (see native/continuum-relay.c). TSO offload is on unless the node has a
  * lossy link: loss must hit single packets, not 64 KiB segments.
  */
-export function relayConfig(hub: { namespacePath: string; bridge: string }, pairs: readonly RelayPair[], seed: number): string {
+export function relayConfig(
+  hub: { namespacePath: string; bridge: string },
+  pairs: readonly RelayPair[],
+  seed: number,
+): string {
   const lines = [`seed ${seed}`, `hub ${hub.namespacePath} ${hub.bridge}`];
   for (const p of pairs) {
     const offload = p.rules.some((r) => r.lossPpm > 0) ? 0 : 1;

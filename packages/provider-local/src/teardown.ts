@@ -40,7 +40,10 @@ export function pidsInNamespaces(namespaces: readonly string[]): number[] {
  * held by one) inside survives `ip netns del` with its veth (machine-probes P5).
  */
 async function killNamespaceProcesses(namespaces: readonly string[]): Promise<void> {
-  for (const [signal, waitMs] of [['SIGTERM', 1000], ['SIGKILL', 1000]] as const) {
+  for (const [signal, waitMs] of [
+    ['SIGTERM', 1000],
+    ['SIGKILL', 1000],
+  ] as const) {
     const pids = pidsInNamespaces(namespaces);
     if (pids.length === 0) return;
     for (const pid of pids) {
@@ -85,32 +88,44 @@ export async function teardownLocal(ctx: Context<LocalOptions, LocalState>): Pro
       problems.push(`${what}: ${(error as Error).message}`);
     }
   };
-  if (state.relay !== undefined) await attempt('stop relay', () => stopRelay(state.relay as NonNullable<LocalState['relay']>));
+  if (state.relay !== undefined)
+    await attempt('stop relay', () => stopRelay(state.relay as NonNullable<LocalState['relay']>));
   const leftovers = await listRunLeftovers(state.tag);
   const namespaces = [...new Set([...state.namespaces, ...leftovers.namespaces])];
   await attempt('kill namespace processes', () => killNamespaceProcesses(namespaces));
-  for (const dir of [...state.cgroups, ...state.cgroupParents]) await attempt(`remove cgroup ${dir}`, () => removeCgroup(dir));
-  const links = [...new Set([...state.links, ...leftovers.links, ...(state.bridge ? [state.bridge] : [])])].filter((l) =>
-    leftovers.links.includes(l),
-  );
-  const batch = [...links.map((l) => `link del ${l}`), ...namespaces.filter((n) => leftovers.namespaces.includes(n)).map((n) => `netns del ${n}`)];
+  for (const dir of [...state.cgroups, ...state.cgroupParents])
+    await attempt(`remove cgroup ${dir}`, () => removeCgroup(dir));
+  const links = [
+    ...new Set([...state.links, ...leftovers.links, ...(state.bridge ? [state.bridge] : [])]),
+  ].filter((l) => leftovers.links.includes(l));
+  const batch = [
+    ...links.map((l) => `link del ${l}`),
+    ...namespaces.filter((n) => leftovers.namespaces.includes(n)).map((n) => `netns del ${n}`),
+  ];
   if (batch.length > 0) {
     // -force: keep going past an object that is already gone.
-    await attempt('delete links and namespaces', () => run(['ip', '-force', '-batch', '-'], { input: `${batch.join('\n')}\n`, check: false }));
+    await attempt('delete links and namespaces', () =>
+      run(['ip', '-force', '-batch', '-'], { input: `${batch.join('\n')}\n`, check: false }),
+    );
   }
   // Namespace deletion is asynchronous; wait briefly for the veths to disappear.
   for (let i = 0; i < 40; i++) {
     const left = await listRunLeftovers(state.tag);
     if (left.links.length === 0 && left.namespaces.length === 0) break;
-    if (i === 39) problems.push(`still present after teardown: ${[...left.namespaces, ...left.links].join(', ')}`);
+    if (i === 39)
+      problems.push(`still present after teardown: ${[...left.namespaces, ...left.links].join(', ')}`);
     await sleep(50);
   }
   await ctx.state.set({ ...state, namespaces: [], links: [], cgroups: [], cgroupParents: [] });
   if (problems.length > 0) {
     for (const p of problems) ctx.log.warn(p);
-    throw new ContinuumError('LOCAL_TEARDOWN_INCOMPLETE', `local provider teardown incomplete: ${problems.join('; ')}`, {
-      hint: 'Run `continuum down` again; if it persists, remove the listed objects with `ip netns del` / `ip link del` as root.',
-    });
+    throw new ContinuumError(
+      'LOCAL_TEARDOWN_INCOMPLETE',
+      `local provider teardown incomplete: ${problems.join('; ')}`,
+      {
+        hint: 'Run `continuum down` again; if it persists, remove the listed objects with `ip netns del` / `ip link del` as root.',
+      },
+    );
   }
 }
 
@@ -124,7 +139,11 @@ export async function cleanRunByTag(tag: string): Promise<{ removed: string[] }>
     if (!/^\d+$/.test(entry)) continue;
     try {
       const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      if (argv.length === 2 && argv[0]?.endsWith('/continuum-relay') && basename(argv[1] ?? '') === `relay-${tag}.conf`) {
+      if (
+        argv.length === 2 &&
+        argv[0]?.endsWith('/continuum-relay') &&
+        basename(argv[1] ?? '') === `relay-${tag}.conf`
+      ) {
         await stopHostProcess({ pid: Number(entry) }, 2000);
         removed.push(`relay pid ${entry}`);
       }
@@ -154,6 +173,10 @@ export async function cleanRunByTag(tag: string): Promise<{ removed: string[] }>
     log: { warn: () => undefined },
   } as unknown as Context<LocalOptions, LocalState>;
   await teardownLocal(ctx);
-  removed.push(...left.namespaces.map((n) => `netns ${n}`), ...left.links.map((l) => `link ${l}`), ...parents.map((p) => `cgroup ${p}`));
+  removed.push(
+    ...left.namespaces.map((n) => `netns ${n}`),
+    ...left.links.map((l) => `link ${l}`),
+    ...parents.map((p) => `cgroup ${p}`),
+  );
   return { removed };
 }

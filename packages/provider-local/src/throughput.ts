@@ -67,9 +67,14 @@ export async function measureThroughput(
   const line = r.stdout.trim().split('\n').at(-1) ?? '';
   try {
     const parsed = JSON.parse(line) as { mbit?: number; error?: string };
-    if (typeof parsed.mbit === 'number' && Number.isFinite(parsed.mbit)) return { mbit: Math.round(parsed.mbit * 100) / 100, tool: 'node' };
+    if (typeof parsed.mbit === 'number' && Number.isFinite(parsed.mbit))
+      return { mbit: Math.round(parsed.mbit * 100) / 100, tool: 'node' };
     return { mbit: null, tool: 'node', error: parsed.error ?? 'no result' };
   } catch {
-    return { mbit: null, tool: 'node', error: (r.stderr || r.stdout).trim().slice(0, 300) || `receiver exited ${r.exitCode}` };
+    return {
+      mbit: null,
+      tool: 'node',
+      error: (r.stderr || r.stdout).trim().slice(0, 300) || `receiver exited ${r.exitCode}`,
+    };
   }
 }

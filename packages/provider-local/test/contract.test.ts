@@ -5,13 +5,15 @@ import { capabilityContract, providerContract } from '@continuum/plugin-api/test
 import provider from '../src/index.js';
 import { isRoot, leftovers, makeContext, quietValidation, tagOf } from './helpers.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { continuum: PluginManifest };
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  continuum: PluginManifest;
+};
 
 describe('capability contract', () => {
   for (const c of capabilityContract({
     manifest: pkg.continuum,
-    load: (entry) => import(new URL(`../${entry}`, import.meta.url).href) as Promise<Record<string, unknown>>,
-    makeContext: () => makeContext({ tiers: { cloud: { nodes: 1 } } }) as never,
+    load: (entry) => import(new URL(`../${entry}`, import.meta.url).href),
+    makeContext: () => makeContext({ tiers: { cloud: { nodes: 1 } } }),
   })) {
     it(c.name, c.run);
   }
@@ -20,7 +22,11 @@ describe('capability contract', () => {
 describe.runIf(isRoot)('provider contract (netns)', () => {
   for (const c of providerContract({
     provider,
-    makeContext: () => makeContext({ tiers: { cloud: { nodes: 1 }, edge: { nodes: 1 }, endpoint: { nodes: 1 } }, config: quietValidation }),
+    makeContext: () =>
+      makeContext({
+        tiers: { cloud: { nodes: 1 }, edge: { nodes: 1 }, endpoint: { nodes: 1 } },
+        config: quietValidation,
+      }),
     assertNothingLeft: (ctx) => {
       expect(leftovers(tagOf(ctx.run.id))).toEqual([]);
       return Promise.resolve();
@@ -33,7 +39,8 @@ describe.runIf(isRoot)('provider contract (netns)', () => {
 describe('provider contract (process mode)', () => {
   for (const c of providerContract({
     provider,
-    makeContext: () => makeContext({ tiers: { cloud: { nodes: 1 }, endpoint: { nodes: 1 } }, config: { mode: 'process' } }),
+    makeContext: () =>
+      makeContext({ tiers: { cloud: { nodes: 1 }, endpoint: { nodes: 1 } }, config: { mode: 'process' } }),
     assertNothingLeft: () => Promise.resolve(),
   })) {
     it(c.name, c.run);

@@ -45,7 +45,11 @@ describe.runIf(isRoot)('netns nodes with the userspace relay (4g preset)', () =>
 
   it('gives every node its own address and a netns shell', async () => {
     const [cloud, ep0] = nodes as [Node, Node];
-    expect(cloud.access).toEqual({ kind: 'netns', namespace: `ct-${tag}-cloud0`, shell: `ip netns exec ct-${tag}-cloud0 bash` });
+    expect(cloud.access).toEqual({
+      kind: 'netns',
+      namespace: `ct-${tag}-cloud0`,
+      shell: `ip netns exec ct-${tag}-cloud0 bash`,
+    });
     const addr = await ep0.exec(['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0']);
     expect(addr.stdout).toContain(`${ep0.address}/16`);
     const route = await ep0.exec(['ip', 'route', 'get', '192.0.2.1'], { check: false });
@@ -54,9 +58,13 @@ describe.runIf(isRoot)('netns nodes with the userspace relay (4g preset)', () =>
 
   it('limits CPU of limited processes with the node cgroup (1 core x 0.5 quota)', async () => {
     const cloud = nodes[0] as Node;
-    const busy = 'const t=Date.now(); while(Date.now()-t<1500){} const u=process.cpuUsage(); console.log(JSON.stringify({share:(u.user+u.system)/1e6/1.5, cg: require("fs").readFileSync("/proc/self/cgroup","utf8")}))';
+    const busy =
+      'const t=Date.now(); while(Date.now()-t<1500){} const u=process.cpuUsage(); console.log(JSON.stringify({share:(u.user+u.system)/1e6/1.5, cg: require("fs").readFileSync("/proc/self/cgroup","utf8")}))';
     const lines: string[] = [];
-    const proc = await cloud.spawn([process.execPath, '-e', busy], { logFile: join(ctx.workDir, 'busy.log'), onLine: (l) => lines.push(l) });
+    const proc = await cloud.spawn([process.execPath, '-e', busy], {
+      logFile: join(ctx.workDir, 'busy.log'),
+      onLine: (l) => lines.push(l),
+    });
     const exit = await proc.wait();
     expect(exit.exitCode).toBe(0);
     const out = JSON.parse(lines.join('')) as { share: number; cg: string };
@@ -70,9 +78,12 @@ describe.runIf(isRoot)('netns nodes with the userspace relay (4g preset)', () =>
 
   it('enforces the memory limit (128 MiB endpoint: a 400 MiB allocation is killed)', async () => {
     const ep = nodes[1] as Node;
-    const proc = await ep.spawn([process.execPath, '-e', 'const b=Buffer.alloc(400*1024*1024,1); console.log(b.length)'], {
-      logFile: join(ctx.workDir, 'oom.log'),
-    });
+    const proc = await ep.spawn(
+      [process.execPath, '-e', 'const b=Buffer.alloc(400*1024*1024,1); console.log(b.length)'],
+      {
+        logFile: join(ctx.workDir, 'oom.log'),
+      },
+    );
     const exit = await proc.wait();
     expect(exit).toEqual({ exitCode: null, signal: 'SIGKILL' });
     const oom = readFileSync(`/sys/fs/cgroup/memory/continuum-${tag}/endpoint0/memory.oom_control`, 'utf8');
@@ -82,7 +93,10 @@ describe.runIf(isRoot)('netns nodes with the userspace relay (4g preset)', () =>
   it('re-attaches from JSON in a new handle and stops detached processes by PID', async () => {
     const copy = JSON.parse(JSON.stringify(infra)) as Infrastructure;
     const [again] = await provider.attach(ctx, copy);
-    const p = await (again as Node).spawn(['sleep', '30'], { logFile: join(ctx.workDir, 'sleep.log'), detached: true });
+    const p = await (again as Node).spawn(['sleep', '30'], {
+      logFile: join(ctx.workDir, 'sleep.log'),
+      detached: true,
+    });
     expect(await (again as Node).isRunning(p.ref)).toBe(true);
     await (again as Node).stop(p.ref, { graceMs: 500 });
     expect(await (again as Node).isRunning(p.ref)).toBe(false);
@@ -90,7 +104,10 @@ describe.runIf(isRoot)('netns nodes with the userspace relay (4g preset)', () =>
 
   it('tears down everything with the run tag, twice without error', async () => {
     const state = ctx.state.get();
-    const leftover = await (nodes[2] as Node).spawn(['sleep', '60'], { logFile: join(ctx.workDir, 'left.log'), detached: true });
+    const leftover = await (nodes[2] as Node).spawn(['sleep', '60'], {
+      logFile: join(ctx.workDir, 'left.log'),
+      detached: true,
+    });
     await provider.teardown(ctx);
     await provider.teardown(ctx);
     expect(leftovers(tag)).toEqual([]);
@@ -101,13 +118,19 @@ describe.runIf(isRoot)('netns nodes with the userspace relay (4g preset)', () =>
 
 describe.runIf(isRoot)('loss emulation', () => {
   it('drops the configured share of packets in each direction', async () => {
-    const ctx = makeContext({ tiers: { cloud: { nodes: 1 }, endpoint: { nodes: 1 } }, config: quietValidation });
+    const ctx = makeContext({
+      tiers: { cloud: { nodes: 1 }, endpoint: { nodes: 1 } },
+      config: quietValidation,
+    });
     for (const l of ctx.topology.network.links) Object.assign(l, { lossPct: 30, jitterMs: 0, latencyMs: 5 });
     cleanups.push(() => provider.teardown(ctx));
     try {
       const infra = await provider.provision(ctx);
       const [cloud, ep] = await provider.attach(ctx, infra);
-      const res = await (cloud as Node).exec(['ping', '-n', '-q', '-c', '300', '-i', '0.005', '-W', '1', (ep as Node).address], { check: false });
+      const res = await (cloud as Node).exec(
+        ['ping', '-n', '-q', '-c', '300', '-i', '0.005', '-W', '1', (ep as Node).address],
+        { check: false },
+      );
       const loss = Number(/([\d.]+)% packet loss/.exec(res.stdout)?.[1]);
       // Echo and reply each cross a 30 % lossy link: 1 - 0.7^2 = 51 %.
       expect(loss).toBeGreaterThan(38);
@@ -123,7 +146,11 @@ describe.runIf(isRoot)('teardown after SIGKILL', () => {
   it('removes everything from the saved state file alone', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'continuum-kill-'));
     const stateFile = join(dir, 'state.json');
-    const child = spawn(process.execPath, [join(import.meta.dirname, 'fixtures', 'provision-child.mjs'), stateFile, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [join(import.meta.dirname, 'fixtures', 'provision-child.js'), stateFile, dir],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const sleeperPid = await new Promise<number>((resolve, reject) => {
@@ -141,7 +168,10 @@ describe.runIf(isRoot)('teardown after SIGKILL', () => {
     expect(leftovers(tag).length).toBeGreaterThan(0);
     expect(relayRunning(saved.state)).toBe(true);
     // ...until a new context with only the state tears them down.
-    const fresh = createTestContext<unknown, LocalState>({ config: localOptionsSchema.parse({}), state: saved.state });
+    const fresh = createTestContext<unknown, LocalState>({
+      config: localOptionsSchema.parse({}),
+      state: saved.state,
+    });
     cleanups.push(() => provider.teardown(fresh as never));
     await provider.teardown(fresh as never);
     expect(leftovers(tag)).toEqual([]);
@@ -168,7 +198,10 @@ describe.runIf(isRoot)('other network setups', () => {
   });
 
   it('delay: netem on a kernel without netem fails clearly and leaves nothing', async () => {
-    const ctx = makeContext({ tiers: { cloud: { nodes: 1 }, endpoint: { nodes: 1 } }, config: { ...quietValidation, delay: 'netem' } });
+    const ctx = makeContext({
+      tiers: { cloud: { nodes: 1 }, endpoint: { nodes: 1 } },
+      config: { ...quietValidation, delay: 'netem' },
+    });
     cleanups.push(() => provider.teardown(ctx));
     try {
       const infra = await provider.provision(ctx);
@@ -183,7 +216,10 @@ describe.runIf(isRoot)('other network setups', () => {
   });
 
   it('shapes with htb classes per destination tier inside the node', async () => {
-    const ctx = makeContext({ tiers: { cloud: { nodes: 1 }, edge: { nodes: 1 }, endpoint: { nodes: 1 } }, config: quietValidation });
+    const ctx = makeContext({
+      tiers: { cloud: { nodes: 1 }, edge: { nodes: 1 }, endpoint: { nodes: 1 } },
+      config: quietValidation,
+    });
     cleanups.push(() => provider.teardown(ctx));
     const infra = await provider.provision(ctx);
     const [, edge] = (await provider.attach(ctx, infra)) as [Node, Node];
@@ -198,7 +234,10 @@ describe.runIf(isRoot)('other network setups', () => {
 
 describe.runIf(isRoot)('continuum clean (no state, only the run tag)', () => {
   it('finds and removes the relay, namespaces and cgroups named with the tag', async () => {
-    const ctx = makeContext({ tiers: { cloud: { nodes: 1 }, endpoint: { nodes: 2 } }, config: { ...quietValidation, delay: 'relay' } });
+    const ctx = makeContext({
+      tiers: { cloud: { nodes: 1 }, endpoint: { nodes: 2 } },
+      config: { ...quietValidation, delay: 'relay' },
+    });
     cleanups.push(() => provider.teardown(ctx));
     await provider.provision(ctx);
     const tag = tagOf(ctx.run.id);
@@ -213,10 +252,18 @@ describe.runIf(isRoot)('continuum clean (no state, only the run tag)', () => {
 
 describe('bad input', () => {
   it('rejects more cores than the host has in validate and provision, leaving nothing', async () => {
-    const ctx = makeContext({ tiers: { cloud: { nodes: 1, cores: 999 }, endpoint: { nodes: 1 } }, config: quietValidation });
+    const ctx = makeContext({
+      tiers: { cloud: { nodes: 1, cores: 999 }, endpoint: { nodes: 1 } },
+      config: quietValidation,
+    });
     const diags = await provider.validate?.(ctx);
-    expect(diags?.filter((d) => d.severity === 'error').map((d) => d.path)).toContain('infrastructure.cloud.cores');
-    await expect(provider.provision(ctx)).rejects.toMatchObject({ name: 'ContinuumError', code: 'LOCAL_BAD_TOPOLOGY' });
+    expect(diags?.filter((d) => d.severity === 'error').map((d) => d.path)).toContain(
+      'infrastructure.cloud.cores',
+    );
+    await expect(provider.provision(ctx)).rejects.toMatchObject({
+      name: 'ContinuumError',
+      code: 'LOCAL_BAD_TOPOLOGY',
+    });
     await provider.teardown(ctx);
     if (isRoot) expect(leftovers(tagOf(ctx.run.id))).toEqual([]);
   });
@@ -224,7 +271,10 @@ describe('bad input', () => {
 
 describe('process mode (no root, or mode: process)', () => {
   it('runs nodes as host processes with distinct loopback addresses and says links are not emulated', async () => {
-    const ctx = makeContext({ tiers: { cloud: { nodes: 1 }, edge: { nodes: 2 }, endpoint: { nodes: 2 } }, config: { mode: 'process' } });
+    const ctx = makeContext({
+      tiers: { cloud: { nodes: 1 }, edge: { nodes: 2 }, endpoint: { nodes: 2 } },
+      config: { mode: 'process' },
+    });
     const infra = await provider.provision(ctx);
     expect(infra.emulation.backend).toBe('none');
     expect(infra.emulation.warnings.join(' ')).toMatch(/NOT emulated/);

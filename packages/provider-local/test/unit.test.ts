@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { resolveLinks, resolveNodes } from '@continuum/plugin-api';
 import type { TierSpec } from '@continuum/plugin-api';
-import { cidrOverlaps, hostPrefixesFromIpJson, pickSubnet, planAddresses, tierCidr } from '../src/address-plan.js';
+import {
+  cidrOverlaps,
+  hostPrefixesFromIpJson,
+  pickSubnet,
+  planAddresses,
+  tierCidr,
+} from '../src/address-plan.js';
 import { cgroupValues, detectCgroupLayout, nodeCgroupDirs } from '../src/cgroups.js';
 import { checkTopology, resolveMode } from '../src/index.js';
 import { isRunInterface, isRunNamespace, runNames } from '../src/naming.js';
@@ -60,7 +66,10 @@ describe('address plan', () => {
     ]);
     expect(tierCidr('10.140.0.0/16', 'edge')).toBe('10.140.16.0/20');
     expect(tierCidr('10.140.0.0/16', 'endpoint')).toBe('10.140.32.0/19');
-    const many = planAddresses('10.140.0.0/16', resolveNodes({ cloud: tier(0), edge: tier(0), endpoint: tier(300) }, false));
+    const many = planAddresses(
+      '10.140.0.0/16',
+      resolveNodes({ cloud: tier(0), edge: tier(0), endpoint: tier(300) }, false),
+    );
     expect(many.at(-1)?.address).toBe('10.140.33.45');
   });
 
@@ -80,7 +89,14 @@ describe('address plan', () => {
 
   it('reads host prefixes from ip -j output', () => {
     const routes = JSON.stringify([{ dst: 'default' }, { dst: '192.0.2.0/24' }, { dst: '10.9.9.9' }]);
-    const addrs = JSON.stringify([{ addr_info: [{ family: 'inet', local: '172.16.0.5', prefixlen: 12 }, { family: 'inet6', local: '::1' }] }]);
+    const addrs = JSON.stringify([
+      {
+        addr_info: [
+          { family: 'inet', local: '172.16.0.5', prefixlen: 12 },
+          { family: 'inet6', local: '::1' },
+        ],
+      },
+    ]);
     expect(hostPrefixesFromIpJson(routes, addrs)).toEqual(['192.0.2.0/24', '10.9.9.9/32', '172.16.0.5/12']);
     expect(hostPrefixesFromIpJson('garbage', '')).toEqual([]);
   });
@@ -105,11 +121,19 @@ describe('tc command generation (upstream model)', () => {
   });
 
   it('leaves delay to the relay (no netem lines) and never shapes endpoint to endpoint', () => {
-    const lines = tcBatch({ dev: 'eth0', subnet: '10.140.0.0/16', from: 'endpoint', links, backend: 'userspace-relay' });
+    const lines = tcBatch({
+      dev: 'eth0',
+      subnet: '10.140.0.0/16',
+      from: 'endpoint',
+      links,
+      backend: 'userspace-relay',
+    });
     expect(lines.some((l) => l.includes('netem'))).toBe(false);
     expect(lines.some((l) => l.includes('10.140.32.0/19'))).toBe(false);
     expect(lines.filter((l) => l.startsWith('class'))).toHaveLength(2);
-    expect(tcBatch({ dev: 'eth0', subnet: '10.140.0.0/16', from: 'endpoint', links: [], backend: 'netem' })).toEqual([]);
+    expect(
+      tcBatch({ dev: 'eth0', subnet: '10.140.0.0/16', from: 'endpoint', links: [], backend: 'netem' }),
+    ).toEqual([]);
   });
 
   it('clamps the htb quantum to the range the kernel accepts without warnings', () => {
@@ -126,7 +150,11 @@ describe('relay config', () => {
     // cloud->cloud has no delay: forwarded at once, so no rule.
     expect(rules).toEqual([{ cidr: '10.140.32.0/19', delayUs: 45000, jitterUs: 5000, lossPpm: 5000 }]);
     const hub = { namespacePath: '/run/netns/ct-ab12-hub', bridge: 'ctab12br' };
-    const pair = { namespacePath: '/run/netns/ct-ab12-cloud0', address: '10.140.0.2/16', bridgeTap: 'ctab12b0' };
+    const pair = {
+      namespacePath: '/run/netns/ct-ab12-cloud0',
+      address: '10.140.0.2/16',
+      bridgeTap: 'ctab12b0',
+    };
     // A lossy node gets no TSO (offload 0) so loss hits single packets.
     expect(relayConfig(hub, [{ ...pair, rules }], 7)).toBe(
       'seed 7\nhub /run/netns/ct-ab12-hub ctab12br\npair /run/netns/ct-ab12-cloud0 10.140.0.2/16 ctab12b0 0\nrule 10.140.32.0/19 45000 5000 5000\n',
@@ -139,7 +167,12 @@ describe('relay config', () => {
 describe('cgroups', () => {
   it('turns cores x quota into a CFS quota and MiB into bytes', () => {
     const v = cgroupValues({ cores: 2, cpuQuota: 0.5, memoryMiB: 256 });
-    expect(v).toEqual({ cfsQuotaUs: 100000, cfsPeriodUs: 100000, cpuMax: '100000 100000', memoryBytes: 268435456 });
+    expect(v).toEqual({
+      cfsQuotaUs: 100000,
+      cfsPeriodUs: 100000,
+      cpuMax: '100000 100000',
+      memoryBytes: 268435456,
+    });
     expect(cgroupValues({ cores: 0.25, cpuQuota: 0.1, memoryMiB: 1 }).cfsQuotaUs).toBe(2500);
   });
 
@@ -151,8 +184,15 @@ describe('cgroups', () => {
       'cgroup2 /sys/fs/cgroup/unified cgroup2 rw 0 0',
     ].join('\n');
     const layout = detectCgroupLayout(mounts);
-    expect(layout).toEqual({ version: 1, cpuRoot: '/sys/fs/cgroup/cpu', memoryRoot: '/sys/fs/cgroup/memory' });
-    expect(nodeCgroupDirs(layout, 'continuum-ab/edge0')).toEqual(['/sys/fs/cgroup/cpu/continuum-ab/edge0', '/sys/fs/cgroup/memory/continuum-ab/edge0']);
+    expect(layout).toEqual({
+      version: 1,
+      cpuRoot: '/sys/fs/cgroup/cpu',
+      memoryRoot: '/sys/fs/cgroup/memory',
+    });
+    expect(nodeCgroupDirs(layout, 'continuum-ab/edge0')).toEqual([
+      '/sys/fs/cgroup/cpu/continuum-ab/edge0',
+      '/sys/fs/cgroup/memory/continuum-ab/edge0',
+    ]);
     expect(detectCgroupLayout('proc /proc proc rw 0 0').version).toBe('none');
   });
 });
@@ -160,9 +200,30 @@ describe('cgroups', () => {
 describe('node command wrapping', () => {
   const details = { namespace: 'ct-ab-edge0', cgroups: ['/cg/cpu/x', '/cg/memory/x'] };
   it('joins the cgroups before entering the namespace for limited processes only', () => {
-    expect(wrapCommand(details, ['ping', '-c', '1', 'x'], false)).toEqual(['ip', 'netns', 'exec', 'ct-ab-edge0', 'ping', '-c', '1', 'x']);
+    expect(wrapCommand(details, ['ping', '-c', '1', 'x'], false)).toEqual([
+      'ip',
+      'netns',
+      'exec',
+      'ct-ab-edge0',
+      'ping',
+      '-c',
+      '1',
+      'x',
+    ]);
     expect(wrapCommand(details, ['worker', '--flag'], true)).toEqual([
-      'sh', '-c', JOIN_CGROUPS_SCRIPT, 'continuum-join', '2', '/cg/cpu/x', '/cg/memory/x', 'ip', 'netns', 'exec', 'ct-ab-edge0', 'worker', '--flag',
+      'sh',
+      '-c',
+      JOIN_CGROUPS_SCRIPT,
+      'continuum-join',
+      '2',
+      '/cg/cpu/x',
+      '/cg/memory/x',
+      'ip',
+      'netns',
+      'exec',
+      'ct-ab-edge0',
+      'worker',
+      '--flag',
     ]);
     expect(wrapCommand({}, ['true'], true)).toEqual(['true']);
   });
@@ -174,7 +235,9 @@ describe('options and mode', () => {
     expect(DEFAULT_OPTIONS.validation.pings).toBeGreaterThan(2);
     expect(localOptionsSchema.safeParse({ subnet: '10.1.0.0/24' }).success).toBe(false);
     expect(localOptionsSchema.safeParse({ bogus: 1 }).success).toBe(false);
-    expect(localOptionsSchema.safeParse({ mode: 'netns', delay: 'relay', subnet: '10.55.0.0/16' }).success).toBe(true);
+    expect(
+      localOptionsSchema.safeParse({ mode: 'netns', delay: 'relay', subnet: '10.55.0.0/16' }).success,
+    ).toBe(true);
   });
 
   it('falls back to processes without privileges', () => {
@@ -184,7 +247,10 @@ describe('options and mode', () => {
   });
 
   it('rejects more cores per node than the host has, naming the key', () => {
-    const ctx = createTestContext({ config: DEFAULT_OPTIONS, tiers: { cloud: { nodes: 1, cores: 64 }, endpoint: { nodes: 1 } } });
+    const ctx = createTestContext({
+      config: DEFAULT_OPTIONS,
+      tiers: { cloud: { nodes: 1, cores: 64 }, endpoint: { nodes: 1 } },
+    });
     const diags = checkTopology(ctx as never);
     expect(diags).toHaveLength(1);
     expect(diags[0]?.path).toBe('infrastructure.cloud.cores');
