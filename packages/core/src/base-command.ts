@@ -97,7 +97,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(
-    err: Error & { exitCode?: number; oclif?: { exit?: number }; code?: string },
+    err: Error & { exitCode?: number; oclif?: { exit?: number }; code?: string; results?: unknown },
   ): Promise<unknown> {
     // oclif's own exits and flag/arg parse errors keep oclif's handling (parse errors exit 2).
     if (err.code === 'EEXIT' || (!isContinuumError(err) && err.oclif?.exit !== undefined))
@@ -115,6 +115,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
           ...(isContinuumError(err) && err.hint ? { hint: err.hint } : {}),
           ...(details ? { details } : {}),
         },
+        ...(err.results !== undefined ? { results: err.results } : {}),
       });
       return undefined;
     }

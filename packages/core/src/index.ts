@@ -15,3 +15,5 @@ export { RunLock } from './engine/lock.js';
 export { newRunId } from './engine/run-id.js';
 export { resolveTopology } from './engine/topology.js';
 export type { PhaseHookOptions } from './base-command.js';
+export { runConfig, type RunConfigOptions, type RunConfigResult } from './api.js';
+export type { ResultsDocument, PhaseTiming } from './engine/report.js';

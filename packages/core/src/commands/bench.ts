@@ -48,7 +48,7 @@ export default class Bench extends BaseCommand<typeof Bench> {
     );
     const rendered = renderResults(results);
     if (rendered !== '') this.say(`\n${rendered}\n`);
-    if (error !== undefined) throw error;
+    if (error !== undefined) throw Object.assign(error, { results });
     this.out.print(`bench on run ${engine.runId}: ${results.status}; results in ${engine.runDir}`);
     return results;
   }

@@ -41,7 +41,8 @@ export default class Run extends BaseCommand<typeof Run> {
     );
     const rendered = renderResults(results);
     if (rendered !== '') this.say(`\n${rendered}\n`);
-    if (error !== undefined) throw error;
+    // With --json the error document carries the results gathered before the failure.
+    if (error !== undefined) throw Object.assign(error, { results });
     this.out.print(
       `run ${engine.runId}: ${results.status}; results in ${engine.runDir}${keep ? `\nkept: see nodes with \`continuum status ${engine.runId}\`, remove with \`continuum down ${engine.runId}\`` : ''}`,
     );

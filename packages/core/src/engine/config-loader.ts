@@ -31,9 +31,7 @@ export const SEARCH_PLACES = [
   'package.json',
 ];
 
-type LegacyLoader = (
-  file: string,
-) => Promise<{
+type LegacyLoader = (file: string) => Promise<{
   config: Record<string, unknown>;
   warnings: string[];
   notes: { path: string; note: string }[];

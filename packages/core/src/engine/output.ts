@@ -6,6 +6,8 @@ export type Level = 'debug' | 'info' | 'warn' | 'error' | 'progress';
 export interface OutputOptions {
   verbose: boolean;
   json: boolean;
+  /** Only warnings and errors on the terminal (programmatic use); the debug log still gets everything. */
+  quiet?: boolean;
   /** Defaults to process.stderr.isTTY. */
   tty?: boolean;
   stream?: NodeJS.WritableStream;
@@ -64,6 +66,7 @@ export class Output {
     } else this.pending.push(line);
 
     if (level === 'progress') {
+      if (this.options.quiet === true) return;
       if (this.phase !== undefined) {
         if (message === this.phase.message) return;
         this.phase.message = message;
@@ -73,7 +76,8 @@ export class Output {
       return;
     }
     if (level === 'debug' && !this.options.verbose) return;
-    if (level === 'info' && this.options.json && !this.options.verbose) return;
+    if (level === 'info' && (this.options.json || this.options.quiet === true) && !this.options.verbose)
+      return;
     const prefix = level === 'error' ? 'error: ' : level === 'warn' ? 'warning: ' : '';
     const label =
       level === 'debug' || this.options.verbose
@@ -94,6 +98,7 @@ export class Output {
   phaseStart(label: string): void {
     this.phaseEnd();
     this.phase = { label, started: Date.now(), message: '' };
+    if (this.options.quiet === true) return;
     if (this.tty) {
       this.render();
       this.timer = setInterval(() => this.render(), 120);
@@ -108,7 +113,7 @@ export class Output {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
     this.clearSpinner();
-    if (result === undefined) return;
+    if (result === undefined || this.options.quiet === true) return;
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     this.stream.write(
       `${result.ok ? '✔' : '✖'} ${label} (${secs} s)${result.note ? ` ${result.note}` : ''}\n`,
@@ -120,8 +125,9 @@ export class Output {
     const secs = Math.floor((Date.now() - this.phase.started) / 1000);
     const frame = SPINNER[this.frame++ % SPINNER.length] ?? '*';
     const text = `${frame} ${this.phase.label}${this.phase.message ? `: ${this.phase.message}` : ''} (${secs} s)`;
-    const width = (this.stream as { columns?: number }).columns ?? 100;
-    this.stream.write(`\r\x1b[K${text.slice(0, Math.max(10, width - 1))}`);
+    const columns = (this.stream as { columns?: number }).columns;
+    const width = columns !== undefined && columns > 20 ? columns : 100;
+    this.stream.write(`\r\x1b[K${text.slice(0, width - 1)}`);
     this.spinnerShown = true;
   }
 

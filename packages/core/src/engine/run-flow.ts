@@ -82,6 +82,7 @@ export async function runFlow(
     engine.release();
     uninstall();
   }
+  if (phases.benchmark) await writeReportIfAvailable(engine.runDir, output);
   if (error !== undefined && teardownError !== undefined) {
     const t = teardownError as Error;
     const e = error as Error;
@@ -100,3 +101,27 @@ export async function runFlow(
 }
 
 export { renderResults };
+
+/**
+ * report.html is rendered by src/report/ (maintained separately, may be absent in a build):
+ * resolved at runtime, and a failing report never fails the run.
+ */
+async function writeReportIfAvailable(runDir: string, output: Output): Promise<void> {
+  const specifier = '../report/index.js';
+  let mod: { writeReport?: (runDir: string) => Promise<string> };
+  try {
+    mod = (await import(specifier)) as typeof mod;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ERR_MODULE_NOT_FOUND')
+      output.logger('core').warn(`report module failed to load: ${(error as Error).message}`);
+    return;
+  }
+  if (typeof mod.writeReport !== 'function') return;
+  try {
+    const file = await mod.writeReport(runDir);
+    output.logger('core').info(`report: ${file}`);
+  } catch (error) {
+    output.logger('core').warn(`could not write the report: ${(error as Error).message}`);
+  }
+}

@@ -184,6 +184,28 @@ describe('continuum run: failure in each phase tears down what was created', () 
     });
   }
 
+  it('with --json, a failure prints one error document that carries the partial results', async () => {
+    const box = sandbox();
+    const r = await box.run([
+      'run',
+      box.write('c.yaml', fakeConfig(box.markers, { monitor: { failAt: 'collect' } })),
+      '--json',
+    ]);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout) as {
+      status: string;
+      exitCode: number;
+      error: { code: string };
+      results: { status: string; application: { name: string } };
+    };
+    expect(doc).toMatchObject({
+      status: 'error',
+      exitCode: 1,
+      error: { code: 'COLLECT_FAILED' },
+      results: { status: 'failed', application: { name: 'fake-app' } },
+    });
+  });
+
   it('a failing teardown is reported with exit 3 while the other steps are still torn down', async () => {
     const box = sandbox();
     const r = await box.run([

@@ -342,6 +342,52 @@ describe('pipeline', () => {
   });
 });
 
+describe('resume', () => {
+  it('tears down a step left pending by a crashed process before creating it again, and skips done steps', async () => {
+    const calls: Calls = [];
+    const { caps } = fakes(calls);
+    const { engine, output, selected } = setup(caps);
+    // A crash during install: provider done, service pending (with state), nothing else.
+    await runFlow(engine, output, { provision: true }, true, selected);
+    const os = selected.find((s) => s.name === 'os')!;
+    const pending = engine.state.beginStep({
+      kind: os.kind,
+      name: os.name,
+      plugin: 'pkg-os@1.2.3',
+      apiVersion: 1,
+      phase: 'install',
+    });
+    engine.state.updateStep(pending, { state: { x: 0 } });
+    calls.length = 0;
+    const registry = {
+      find: (kind: string, name: string) => selected.find((s) => s.kind === kind && s.name === name)?.entry,
+      load: (entry: CapabilityEntry) => Promise.resolve(selected.find((s) => s.entry === entry)!.cap),
+    };
+    const { engine: resumed } = await RunEngine.open(engine.runId, registry as never, {
+      baseDir: join(engine.runDir, '..', '..'),
+      output,
+      coreVersion: '0',
+      command: 'up --resume',
+    });
+    const { error } = await runFlow(resumed, output, { provision: true, install: true }, true, selected);
+    expect(error).toBeUndefined();
+    expect(calls).toEqual([
+      'attach',
+      'os.teardown({"x":0})',
+      'os.install',
+      'rm.install',
+      'rm.runner({"nodes":2})',
+      'mon.install',
+    ]);
+    expect(readState(resumed.runDir).steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'p:done',
+      'os:done',
+      'rm:done',
+      'mon:done',
+    ]);
+  });
+});
+
 describe('abort helper', () => {
   it('turns a ContinuumError reason into itself', () => {
     const c = new AbortController();
