@@ -1,20 +1,26 @@
 #!/bin/bash
-# Builds a software layer (e.g. a resource manager's packages) on top of a cached image, without
-# booting a VM: the parent disk is expanded to raw, loop-mounted, changed in a chroot (apt from the
-# distribution mirror through the host), and stored as a qcow2 that keeps only the differences
-# (backing file = parent). Usage: build-layer.sh PARENT_QCOW2 OUT_QCOW2 WORK PACKAGES(comma|"") SCRIPT_FILE
+# Builds a software layer (e.g. a resource manager's packages) on top of a cached image without
+# booting a VM: a qcow2 overlay backed by the parent is exported as a raw file through
+# qemu-storage-daemon's FUSE export, loop-mounted, and changed in a chroot (apt from the
+# distribution mirror through the host). Only changed clusters land in the overlay.
+# Usage: build-layer.sh PARENT_QCOW2 OUT_QCOW2 WORK PACKAGES(comma|"") SCRIPT_FILE
 set -euo pipefail
 PARENT=$1 OUT=$2 WORK=$3 PKGS=$4 SCRIPT=$5
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C
 mkdir -p "$WORK/mnt"
-RAW="$WORK/layer.raw"; MNT="$WORK/mnt"
+EXPORT="$WORK/export.raw"; MNT="$WORK/mnt"; PIDFILE="$WORK/storage-daemon.pid"
 cleanup() {
   for m in "$MNT/proc" "$MNT/sys" "$MNT/dev" "$MNT"; do mountpoint -q "$m" && umount "$m" || true; done
-  rm -f "$RAW"
+  if [ -s "$PIDFILE" ]; then kill "$(cat "$PIDFILE")" 2>/dev/null || true; for _ in $(seq 50); do kill -0 "$(cat "$PIDFILE")" 2>/dev/null || break; sleep 0.1; done; fi
 }
 trap cleanup EXIT
-qemu-img convert -O raw "$PARENT" "$RAW"
-mount -o loop "$RAW" "$MNT"
+qemu-img create -q -f qcow2 -F qcow2 -b "$PARENT" "$OUT"
+touch "$EXPORT"
+qemu-storage-daemon --daemonize --pidfile "$PIDFILE" \
+  --blockdev "driver=file,node-name=layerfile,filename=$OUT" \
+  --blockdev driver=qcow2,node-name=layer,file=layerfile \
+  --export "type=fuse,id=layerexport,node-name=layer,mountpoint=$EXPORT,writable=on"
+mount -o loop "$EXPORT" "$MNT"
 mount -t proc proc "$MNT/proc"; mount -t sysfs sys "$MNT/sys"; mount --bind /dev "$MNT/dev"
 cp /etc/resolv.conf "$MNT/etc/resolv.conf" 2>/dev/null || true
 printf '#!/bin/sh\nexit 101\n' > "$MNT/usr/sbin/policy-rc.d"; chmod +x "$MNT/usr/sbin/policy-rc.d"
@@ -31,6 +37,3 @@ if [ -s "$SCRIPT" ]; then
 fi
 rm -f "$MNT/usr/sbin/policy-rc.d"
 chroot "$MNT" dpkg-query -W -f '${Package} ${Version}\n' > "$(dirname "$OUT")/packages.txt"
-for m in "$MNT/proc" "$MNT/sys" "$MNT/dev" "$MNT"; do umount "$m"; done
-# Only blocks that differ from the parent are written: the layer stays small.
-qemu-img convert -O qcow2 -B "$PARENT" -F qcow2 "$RAW" "$OUT"

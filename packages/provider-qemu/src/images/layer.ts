@@ -34,7 +34,7 @@ export async function buildLayer(parent: CachedImage, layer: LayerRecipe, option
     const res = await tryRun('nice', ['-n', '10', 'bash', LAYER_SCRIPT, parent.disk, imagePaths(tmp).disk, work, layer.packages.join(','), scriptFile]);
     if (res.exitCode !== 0) {
       throw new ContinuumError('QEMU_LAYER_BUILD_FAILED', `Building layer ${key} on ${parent.key} failed: ${res.stderr.trim().split('\n').slice(-10).join('\n')}`, {
-        hint: 'The layer needs root, a loop device and the distribution mirror',
+        hint: 'The layer needs root, a loop device, /dev/fuse (qemu-storage-daemon export) and the distribution mirror',
       });
     }
     if (parent.kernel) copyFileSync(parent.kernel, imagePaths(tmp).kernel);
