@@ -9,7 +9,7 @@ import {
 } from '@continuum/plugin-api';
 import { optionsSchema, type Options } from './options.js';
 import { resolveModel, type ResolvedModel } from './model/resolve.js';
-import { resolveMode, threadsFor } from './plan.js';
+import { defaultWorkerCpu, resolveMode, threadsFor } from './plan.js';
 import { runBenchmark } from './benchmark.js';
 import { stopRecordedComponents, type AppState } from './state.js';
 
@@ -79,6 +79,17 @@ export default defineApplication<Options, AppState>({
       }
     };
     checkCpu('workerCpu', ctx.config.workerCpu);
+    if (ctx.config.workerCpu === undefined && mode !== 'endpoint') {
+      const threads = threadsFor(defaultWorkerCpu(ctx.topology.tiers[mode].cores));
+      if (threads > ctx.host.cores) {
+        issues.push({
+          severity: 'warning',
+          path: 'application.options.workerCpu',
+          message: `The default workerCpu (${mode} cores - 0.5) gives ${threads} inference threads, more than this host's ${ctx.host.cores} cores; on nodes that share the host this fails at benchmark time.`,
+          hint: `Set application.options.workerCpu to at most ${ctx.host.cores}, or lower infrastructure.${mode}.cores.`,
+        });
+      }
+    }
     checkCpu('endpointCpu', ctx.config.endpointCpu);
     if (mode !== 'endpoint' && ctx.topology.nodes.every((n) => n.role !== mode)) {
       issues.push({
@@ -106,7 +117,9 @@ export default defineApplication<Options, AppState>({
           issues.push({
             severity: 'error',
             path,
-            message: error.message,
+            message: error.message.startsWith(`${path}: `)
+              ? error.message.slice(path.length + 2)
+              : error.message,
             ...(error.hint !== undefined ? { hint: error.hint } : {}),
           });
         } else throw error;

@@ -70,6 +70,17 @@ describe('options and bad input', () => {
     );
   });
 
+  it('the upstream default workerCpu (tier cores - 0.5) above the host cores is a warning', async () => {
+    const ctx = createTestContext<Options, AppState>({
+      config: optionsSchema.parse({ frequency: 1 }),
+      tiers: { cloud: { nodes: 1, cores: 4 }, endpoint: { nodes: 1 } },
+    });
+    const diags = await app.validate!(ctx);
+    expect(diags).toContainEqual(
+      expect.objectContaining({ severity: 'warning', path: 'application.options.workerCpu' }),
+    );
+  });
+
   it('mode edge without edge nodes, and no endpoints, are diagnosed', async () => {
     const ctx = createTestContext<Options, AppState>({
       config: optionsSchema.parse({ frequency: 1, mode: 'edge' }),
