@@ -30,7 +30,16 @@ export async function runFlow(
   keepWhen: boolean | ((error: unknown) => boolean),
   selected: Parameters<typeof planAll>[0],
 ): Promise<FlowResult> {
-  const uninstall = installSignalHandlers(engine, output, keepWhen === true);
+  const uninstallSignals = installSignalHandlers(engine, output, keepWhen === true);
+  // A plugin's stray rejected promise must not kill the process before teardown has run.
+  const onStray = (reason: unknown): void => {
+    output.logger('core').warn(`a plugin left an unhandled promise rejection: ${reason instanceof Error ? reason.message : String(reason)}`);
+  };
+  process.on('unhandledRejection', onStray);
+  const uninstall = (): void => {
+    uninstallSignals();
+    process.off('unhandledRejection', onStray);
+  };
   let error: unknown;
   try {
     if (phases.validate) await engine.phase('validate', 'validate', () => Promise.resolve());
