@@ -99,12 +99,16 @@ function placement(node: Node, model: ResolvedModel, entry: 'worker' | 'endpoint
     labelsPath: `${REMOTE_ROOT}/model/${basename(model.labelsPath)}`,
   };
   return {
-    // Remote nodes need Node.js 20 on PATH; the package (with its node_modules) is copied.
+    // Remote nodes need Node.js 20 on PATH and the runtime dependencies (onnxruntime-node, sharp, mqtt,
+    // @continuum/plugin-api) resolvable from REMOTE_ROOT; dist, assets and the model are copied.
     command: ['node', `${REMOTE_ROOT}/dist/${entry}.js`],
     imagesDir: `${REMOTE_ROOT}/assets/images`,
     model: remoteModel,
     files: [
-      { from: PACKAGE_DIR, to: REMOTE_ROOT },
+      // Only what the components run from (not the model cache or the nsfwjs sources).
+      { from: join(PACKAGE_DIR, 'package.json'), to: `${REMOTE_ROOT}/package.json` },
+      { from: join(PACKAGE_DIR, 'dist'), to: `${REMOTE_ROOT}/dist` },
+      { from: join(PACKAGE_DIR, 'assets'), to: `${REMOTE_ROOT}/assets` },
       { from: model.onnxPath, to: remoteModel.onnxPath },
       { from: model.labelsPath, to: remoteModel.labelsPath },
     ],
