@@ -2,7 +2,14 @@ import type { Logger } from '@continuum/plugin-api';
 import { ComputeApi } from './gcp/compute-api.js';
 import { classifyGcpError, toContinuumError } from './gcp/errors.js';
 import { mapLimit } from './gcp/retry.js';
-import { LABEL_MANAGED, LABEL_RUN, labelValue, MANAGED_VALUE, NAME_PREFIX, runIdFromDescription } from './naming.js';
+import {
+  LABEL_MANAGED,
+  LABEL_RUN,
+  labelValue,
+  MANAGED_VALUE,
+  NAME_PREFIX,
+  runIdFromDescription,
+} from './naming.js';
 import { regionOf } from './options.js';
 
 export interface CleanOptions {
@@ -62,7 +69,11 @@ export async function cleanByLabel(options: CleanOptions): Promise<CleanReport> 
   }
 }
 
-const matchesRun = (description: string | null | undefined, name: string | null | undefined, runId: string | undefined): boolean => {
+const matchesRun = (
+  description: string | null | undefined,
+  name: string | null | undefined,
+  runId: string | undefined,
+): boolean => {
   const owner = runIdFromDescription(description);
   if (owner === undefined || !(name ?? '').startsWith(NAME_PREFIX)) return false;
   return runId === undefined || owner === runId;
@@ -73,12 +84,27 @@ export async function cleanWith(api: ComputeApi, options: CleanOptions): Promise
   const limit = options.concurrency ?? 8;
   const where = { project: api.project, zone: api.zone };
   const filter =
-    options.runId !== undefined ? `labels.${LABEL_RUN} = "${labelValue(options.runId)}"` : `labels.${LABEL_MANAGED} = "${MANAGED_VALUE}"`;
-  const report: CleanReport = { instances: [], disks: [], firewalls: [], subnetworks: [], networks: [], errors: [] };
+    options.runId !== undefined
+      ? `labels.${LABEL_RUN} = "${labelValue(options.runId)}"`
+      : `labels.${LABEL_MANAGED} = "${MANAGED_VALUE}"`;
+  const report: CleanReport = {
+    instances: [],
+    disks: [],
+    firewalls: [],
+    subnetworks: [],
+    networks: [],
+    errors: [],
+  };
   const union = (found: (string | null | undefined)[], known: string[] | undefined): string[] =>
-    [...new Set([...found.filter((n): n is string => typeof n === 'string' && n !== ''), ...(known ?? [])])].sort();
+    [
+      ...new Set([...found.filter((n): n is string => typeof n === 'string' && n !== ''), ...(known ?? [])]),
+    ].sort();
 
-  const deleteAll = async (kind: keyof Omit<CleanReport, 'errors'>, names: string[], del: (name: string) => Promise<unknown>): Promise<void> => {
+  const deleteAll = async (
+    kind: keyof Omit<CleanReport, 'errors'>,
+    names: string[],
+    del: (name: string) => Promise<unknown>,
+  ): Promise<void> => {
     if (names.length === 0) return;
     log?.progress(`deleting ${names.length} ${kind}`);
     if (options.dryRun) {
@@ -104,15 +130,54 @@ export async function cleanWith(api: ComputeApi, options: CleanOptions): Promise
   };
 
   const instances = await api.listInstances(filter);
-  await deleteAll('instances', union(instances.map((i) => i.name), options.known?.instances), (n) => api.deleteInstance(n));
+  await deleteAll(
+    'instances',
+    union(
+      instances.map((i) => i.name),
+      options.known?.instances,
+    ),
+    (n) => api.deleteInstance(n),
+  );
   // Boot disks auto-delete with their instance; a disk left over (instance creation failed half-way) is removed here.
   const disks = await api.listDisks(filter);
-  await deleteAll('disks', union(disks.map((d) => d.name), []), (n) => api.deleteDisk(n));
-  const firewalls = (await api.listFirewalls()).filter((f) => matchesRun(f.description, f.name, options.runId));
-  await deleteAll('firewalls', union(firewalls.map((f) => f.name), options.known?.firewalls), (n) => api.deleteFirewall(n));
-  const subnets = (await api.listSubnetworks()).filter((s) => matchesRun(s.description, s.name, options.runId));
-  await deleteAll('subnetworks', union(subnets.map((s) => s.name), options.known?.subnetworks), (n) => api.deleteSubnetwork(n));
+  await deleteAll(
+    'disks',
+    union(
+      disks.map((d) => d.name),
+      [],
+    ),
+    (n) => api.deleteDisk(n),
+  );
+  const firewalls = (await api.listFirewalls()).filter((f) =>
+    matchesRun(f.description, f.name, options.runId),
+  );
+  await deleteAll(
+    'firewalls',
+    union(
+      firewalls.map((f) => f.name),
+      options.known?.firewalls,
+    ),
+    (n) => api.deleteFirewall(n),
+  );
+  const subnets = (await api.listSubnetworks()).filter((s) =>
+    matchesRun(s.description, s.name, options.runId),
+  );
+  await deleteAll(
+    'subnetworks',
+    union(
+      subnets.map((s) => s.name),
+      options.known?.subnetworks,
+    ),
+    (n) => api.deleteSubnetwork(n),
+  );
   const networks = (await api.listNetworks()).filter((n) => matchesRun(n.description, n.name, options.runId));
-  await deleteAll('networks', union(networks.map((n) => n.name), options.known?.networks), (n) => api.deleteNetwork(n));
+  await deleteAll(
+    'networks',
+    union(
+      networks.map((n) => n.name),
+      options.known?.networks,
+    ),
+    (n) => api.deleteNetwork(n),
+  );
   return report;
 }

@@ -14,7 +14,10 @@ const UNKNOWN_QDISC = /unknown qdisc|qdisc kind is unknown|No such file or direc
 async function ensureNetem(node: Node, log: Logger, signal?: AbortSignal): Promise<void> {
   const opts = { check: false, timeoutMs: 30_000, ...(signal ? { signal } : {}) };
   const probe = async (): Promise<{ ok: boolean; text: string }> => {
-    const add = await node.exec(asRoot(['tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'netem', 'delay', '0ms']), opts);
+    const add = await node.exec(
+      asRoot(['tc', 'qdisc', 'add', 'dev', 'lo', 'root', 'handle', '1:', 'netem', 'delay', '0ms']),
+      opts,
+    );
     if (add.exitCode === 0) await node.exec(asRoot(['tc', 'qdisc', 'del', 'dev', 'lo', 'root']), opts);
     return { ok: add.exitCode === 0 || /File exists/i.test(add.stderr), text: add.stderr.trim() };
   };
@@ -29,22 +32,45 @@ async function ensureNetem(node: Node, log: Logger, signal?: AbortSignal): Promi
   const kernel = (await node.exec(['uname', '-r'], opts)).stdout.trim();
   log.info(`${node.name}: installing linux-modules-extra-${kernel} for netem`);
   const install = await node.exec(
-    asRoot(['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '--no-install-recommends', `linux-modules-extra-${kernel}`]),
+    asRoot([
+      'env',
+      'DEBIAN_FRONTEND=noninteractive',
+      'apt-get',
+      'install',
+      '-y',
+      '--no-install-recommends',
+      `linux-modules-extra-${kernel}`,
+    ]),
     { check: false, timeoutMs: 600_000, ...(signal ? { signal } : {}) },
   );
   if (install.exitCode !== 0) {
     await node.exec(asRoot(['apt-get', 'update']), { check: false, timeoutMs: 300_000 });
-    await node.exec(asRoot(['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '--no-install-recommends', `linux-modules-extra-${kernel}`]), {
-      check: false,
-      timeoutMs: 600_000,
-    });
+    await node.exec(
+      asRoot([
+        'env',
+        'DEBIAN_FRONTEND=noninteractive',
+        'apt-get',
+        'install',
+        '-y',
+        '--no-install-recommends',
+        `linux-modules-extra-${kernel}`,
+      ]),
+      {
+        check: false,
+        timeoutMs: 600_000,
+      },
+    );
   }
   await node.exec(asRoot(['modprobe', 'sch_netem']), opts);
   result = await probe();
   if (!result.ok) {
-    throw new ContinuumError('GCP_NETEM_MISSING', `The kernel of ${node.name} (${kernel}) has no netem qdisc: ${result.text}`, {
-      hint: 'Use an image whose kernel ships sch_netem (Ubuntu: linux-modules-extra-<kernel>; Debian: the standard kernel), or set options.image.',
-    });
+    throw new ContinuumError(
+      'GCP_NETEM_MISSING',
+      `The kernel of ${node.name} (${kernel}) has no netem qdisc: ${result.text}`,
+      {
+        hint: 'Use an image whose kernel ships sch_netem (Ubuntu: linux-modules-extra-<kernel>; Debian: the standard kernel), or set options.image.',
+      },
+    );
   }
 }
 
@@ -65,17 +91,32 @@ export async function applyGuestEmulation(
         const other = nodes.find((n) => n.address !== node.address) ?? node;
         const route = await node.exec(['ip', '-o', 'route', 'get', other.address], { timeoutMs: 15_000 });
         iface = parseRouteDevice(route.stdout);
-        if (iface === undefined) throw new ContinuumError('GCP_TC_FAILED', `Could not find the interface of ${node.name} towards ${other.address}: ${route.stdout}`);
+        if (iface === undefined)
+          throw new ContinuumError(
+            'GCP_TC_FAILED',
+            `Could not find the interface of ${node.name} towards ${other.address}: ${route.stdout}`,
+          );
       }
       await node.exec(asRoot(guestTcResetCommand(iface)), { check: false, timeoutMs: 15_000 });
-      for (const command of guestTcCommands({ iface, self: { address: node.address, tier: node.tier }, peers, links })) {
+      for (const command of guestTcCommands({
+        iface,
+        self: { address: node.address, tier: node.tier },
+        peers,
+        links,
+      })) {
         await node.exec(asRoot(command), { timeoutMs: 15_000 });
       }
       options.log.debug(`${node.name}: tc applied on ${iface}`);
     }),
   );
   // The VPC itself adds ~0.2-0.5 ms RTT within a zone on top of the emulated delay.
-  const measurements = await measureRttMatrix(nodes, links, { backend: 'netem', slackMs: 1, ...(options.signal ? { signal: options.signal } : {}) });
-  const warnings = measurements.filter((m) => !m.ok).map((m) => m.note ?? `${m.from} -> ${m.to} outside tolerance`);
+  const measurements = await measureRttMatrix(nodes, links, {
+    backend: 'netem',
+    slackMs: 1,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const warnings = measurements
+    .filter((m) => !m.ok)
+    .map((m) => m.note ?? `${m.from} -> ${m.to} outside tolerance`);
   return { backend: 'netem', rateBackend: 'htb', measurements, warnings };
 }

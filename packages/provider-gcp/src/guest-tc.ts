@@ -58,13 +58,63 @@ export function guestTcCommands(input: GuestTcInput): string[][] {
     if (peers.length === 0) continue;
     const k = tierClass(to);
     const rate = `${Number(link.rateMbit.toFixed(3))}mbit`;
-    commands.push(['tc', 'class', 'add', 'dev', iface, 'parent', '1:', 'classid', `1:${k}`, 'htb', 'rate', rate, 'ceil', rate, 'quantum', String(htbQuantum(link.rateMbit))]);
+    commands.push([
+      'tc',
+      'class',
+      'add',
+      'dev',
+      iface,
+      'parent',
+      '1:',
+      'classid',
+      `1:${k}`,
+      'htb',
+      'rate',
+      rate,
+      'ceil',
+      rate,
+      'quantum',
+      String(htbQuantum(link.rateMbit)),
+    ]);
     for (const peer of peers) {
-      commands.push(['tc', 'filter', 'add', 'dev', iface, 'parent', '1:', 'protocol', 'ip', 'prio', String(k), 'u32', 'match', 'ip', 'dst', `${peer.address}/32`, 'flowid', `1:${k}`]);
+      commands.push([
+        'tc',
+        'filter',
+        'add',
+        'dev',
+        iface,
+        'parent',
+        '1:',
+        'protocol',
+        'ip',
+        'prio',
+        String(k),
+        'u32',
+        'match',
+        'ip',
+        'dst',
+        `${peer.address}/32`,
+        'flowid',
+        `1:${k}`,
+      ]);
     }
     const netem = netemArgs(link);
     if (netem !== undefined) {
-      commands.push(['tc', 'qdisc', 'add', 'dev', iface, 'parent', `1:${k}`, 'handle', `${k}0:`, 'netem', ...netem, 'limit', '100000']);
+      commands.push([
+        'tc',
+        'qdisc',
+        'add',
+        'dev',
+        iface,
+        'parent',
+        `1:${k}`,
+        'handle',
+        `${k}0:`,
+        'netem',
+        ...netem,
+        'limit',
+        '100000',
+      ]);
     }
   }
   return commands;

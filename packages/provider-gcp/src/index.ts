@@ -13,7 +13,11 @@ import { createSshNode } from './ssh-node.js';
 import { resolveSshSourceCidr } from './ssh-source.js';
 import { validateGcp } from './validate.js';
 
-export function computeApiFor(options: GcpOptions, ctx: Pick<Context, 'log' | 'signal'>, where?: { project: string; zone: string; region: string }): ComputeApi {
+export function computeApiFor(
+  options: GcpOptions,
+  ctx: Pick<Context, 'log' | 'signal'>,
+  where?: { project: string; zone: string; region: string },
+): ComputeApi {
   return new ComputeApi({
     project: where?.project ?? options.project,
     zone: where?.zone ?? options.zone,
@@ -28,9 +32,10 @@ export function computeApiFor(options: GcpOptions, ctx: Pick<Context, 'log' | 's
 
 const provider = defineProvider<GcpOptions, GcpState>({
   name: 'gcp',
-  description: 'Google Compute Engine VMs: one VPC, a subnet per tier, one VM per node, guest-side tc emulation',
+  description:
+    'Google Compute Engine VMs: one VPC, a subnet per tier, one VM per node, guest-side tc emulation',
   configSchema: gcpOptionsSchema,
-  jsonSchema: () => z.toJSONSchema(gcpOptionsSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
+  jsonSchema: () => z.toJSONSchema(gcpOptionsSchema, { io: 'input', unrepresentable: 'any' }),
   stateVersion: 1,
 
   async validate(ctx) {
@@ -43,7 +48,12 @@ const provider = defineProvider<GcpOptions, GcpState>({
           await resolveSshSourceCidr('auto', ctx.config.ipEchoUrl, ctx.signal);
         } catch (error) {
           const e = error as ContinuumError;
-          diagnostics.push({ severity: 'error', path: 'sshSourceCidr', message: e.message, ...(e.hint ? { hint: e.hint } : {}) });
+          diagnostics.push({
+            severity: 'error',
+            path: 'sshSourceCidr',
+            message: e.message,
+            ...(e.hint ? { hint: e.hint } : {}),
+          });
         }
       }
       return diagnostics;
@@ -59,9 +69,18 @@ const provider = defineProvider<GcpOptions, GcpState>({
   async provision(ctx) {
     const plan = buildPlan(ctx.topology, ctx.config, ctx.run.id);
     const problem = plan.problems[0];
-    if (problem !== undefined) throw new ContinuumError('GCP_PLAN_INVALID', `GCP: ${problem.message} (options.${problem.path})`, problem.hint ? { hint: problem.hint } : {});
+    if (problem !== undefined)
+      throw new ContinuumError(
+        'GCP_PLAN_INVALID',
+        `GCP: ${problem.message} (options.${problem.path})`,
+        problem.hint ? { hint: problem.hint } : {},
+      );
     assertCredentials(ctx.config.credentials);
-    const sshSourceCidr = await resolveSshSourceCidr(ctx.config.sshSourceCidr, ctx.config.ipEchoUrl, ctx.signal);
+    const sshSourceCidr = await resolveSshSourceCidr(
+      ctx.config.sshSourceCidr,
+      ctx.config.ipEchoUrl,
+      ctx.signal,
+    );
     const api = computeApiFor(ctx.config, ctx);
     try {
       return await provisionGcp(ctx, { api, plan, options: ctx.config, sshSourceCidr });
@@ -77,7 +96,11 @@ const provider = defineProvider<GcpOptions, GcpState>({
   async teardown(ctx) {
     const state = ctx.state.get();
     if (state === undefined || state.phase === 'deleted') return;
-    const api = computeApiFor(ctx.config, ctx, { project: state.project, zone: state.zone, region: state.region });
+    const api = computeApiFor(ctx.config, ctx, {
+      project: state.project,
+      zone: state.zone,
+      region: state.region,
+    });
     try {
       const report = await cleanWith(api, {
         project: state.project,
@@ -95,10 +118,14 @@ const provider = defineProvider<GcpOptions, GcpState>({
         },
       });
       if (report.errors.length > 0) {
-        throw new ContinuumError('GCP_TEARDOWN_INCOMPLETE', `GCP: ${report.errors.length} resources of run ${state.runId} could not be deleted: ${report.errors.map((e) => `${e.resource} (${e.code})`).join(', ')}`, {
-          hint: `Run \`continuum clean --provider gcp\` again, or delete them in the console (filter labels.continuum-run=${state.runId}).`,
-          details: { errors: report.errors },
-        });
+        throw new ContinuumError(
+          'GCP_TEARDOWN_INCOMPLETE',
+          `GCP: ${report.errors.length} resources of run ${state.runId} could not be deleted: ${report.errors.map((e) => `${e.resource} (${e.code})`).join(', ')}`,
+          {
+            hint: `Run \`continuum clean --provider gcp\` again, or delete them in the console (filter labels.continuum-run=${state.runId}).`,
+            details: { errors: report.errors },
+          },
+        );
       }
       await ctx.state.set({ ...state, phase: 'deleted' });
     } finally {
@@ -111,6 +138,12 @@ export default provider;
 export { cleanByLabel, type CleanOptions, type CleanReport } from './clean.js';
 export { gcpOptionsSchema, parseGcpOptions, type GcpOptions, type GcpOptionsInput } from './options.js';
 export { buildPlan, planItems, type GcpPlan } from './plan.js';
-export { guestTcCommands, guestTcResetCommand, netemArgs, parseRouteDevice, type GuestTcInput } from './guest-tc.js';
+export {
+  guestTcCommands,
+  guestTcResetCommand,
+  netemArgs,
+  parseRouteDevice,
+  type GuestTcInput,
+} from './guest-tc.js';
 export { createSshNode, waitForSsh, shellQuote, commandLine, type SshEndpoint } from './ssh-node.js';
 export type { GcpState } from './provision.js';

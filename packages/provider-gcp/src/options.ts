@@ -3,7 +3,10 @@ import { z } from 'zod';
 /** A strict IPv4 CIDR (`203.0.113.7/32`). */
 const cidr = z
   .string()
-  .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/, 'must be an IPv4 CIDR such as 203.0.113.7/32')
+  .regex(
+    /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/,
+    'must be an IPv4 CIDR such as 203.0.113.7/32',
+  )
   .refine((v) => {
     const [ip, bits] = v.split('/') as [string, string];
     return ip.split('.').every((o) => Number(o) <= 255) && Number(bits) <= 32;
@@ -22,9 +25,15 @@ export const gcpOptionsSchema = z
   .strictObject({
     project: z
       .string()
-      .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a project id (6-30 lowercase letters, digits or dashes), e.g. continuum-123456'),
+      .regex(
+        /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/,
+        'must be a project id (6-30 lowercase letters, digits or dashes), e.g. continuum-123456',
+      ),
     /** Derived from `zone` when omitted; must contain the zone when given. */
-    region: z.string().regex(/^[a-z]+-[a-z]+\d+$/, 'must be a region such as europe-west4').optional(),
+    region: z
+      .string()
+      .regex(/^[a-z]+-[a-z]+\d+$/, 'must be a region such as europe-west4')
+      .optional(),
     zone: z.string().regex(/^[a-z]+-[a-z]+\d+-[a-z]$/, 'must be a zone such as europe-west4-a'),
     /** Path to a service-account JSON key; omitted: Application Default Credentials. */
     credentials: z.string().min(1).optional(),
@@ -55,7 +64,10 @@ export const gcpOptionsSchema = z
       .default('continuum'),
     sshPort: z.number().int().min(1).max(65535).default(22),
     /** VPC name; default `continuum-<run tag>`. */
-    network: z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a valid resource name').optional(),
+    network: z
+      .string()
+      .regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a valid resource name')
+      .optional(),
     subnetCidrs: z
       .strictObject({
         cloud: cidr.default('10.0.0.0/24'),
@@ -81,11 +93,18 @@ export const gcpOptionsSchema = z
      */
     apiEndpoint: z.url().optional(),
     /** Guest interface for tc; omitted: detected on the guest by `ip route get <peer>`. */
-    guestInterface: z.string().regex(/^[a-zA-Z0-9_.-]{1,15}$/).optional(),
+    guestInterface: z
+      .string()
+      .regex(/^[a-zA-Z0-9_.-]{1,15}$/)
+      .optional(),
   })
   .superRefine((o, ctx) => {
     if (o.region !== undefined && !o.zone.startsWith(`${o.region}-`)) {
-      ctx.addIssue({ code: 'custom', path: ['zone'], message: `zone ${o.zone} is not in region ${o.region}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['zone'],
+        message: `zone ${o.zone} is not in region ${o.region}`,
+      });
     }
     const subnets = Object.entries(o.subnetCidrs);
     for (let i = 0; i < subnets.length; i++) {
@@ -93,7 +112,11 @@ export const gcpOptionsSchema = z
         const [ta, a] = subnets[i] as [string, string];
         const [tb, b] = subnets[j] as [string, string];
         if (cidrsOverlap(a, b)) {
-          ctx.addIssue({ code: 'custom', path: ['subnetCidrs', tb], message: `${b} overlaps subnetCidrs.${ta} (${a})` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['subnetCidrs', tb],
+            message: `${b} overlaps subnetCidrs.${ta} (${a})`,
+          });
         }
       }
     }

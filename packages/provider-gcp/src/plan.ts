@@ -1,9 +1,23 @@
 import { TIERS } from '@continuum/plugin-api';
 import type { PlanItem, Role, Tier, Topology } from '@continuum/plugin-api';
-import { firewallName, instanceName, labelValue, LABEL_NODE, LABEL_TIER, networkName, runLabels, subnetName } from './naming.js';
+import {
+  firewallName,
+  instanceName,
+  labelValue,
+  LABEL_NODE,
+  LABEL_TIER,
+  networkName,
+  runLabels,
+  subnetName,
+} from './naming.js';
 import type { GcpOptions } from './options.js';
 import { regionOf, usableAddresses } from './options.js';
-import { diskPricePerHour, EXTERNAL_IP_USD_PER_HOUR, machinePricePerHour, PRICE_TABLE_DATE } from './pricing.js';
+import {
+  diskPricePerHour,
+  EXTERNAL_IP_USD_PER_HOUR,
+  machinePricePerHour,
+  PRICE_TABLE_DATE,
+} from './pricing.js';
 
 export interface PlannedSubnet {
   tier: Tier;
@@ -56,7 +70,11 @@ export function buildPlan(topology: Topology, options: GcpOptions, runId: string
   const network = networkName(runId, options.network);
   const tiersInUse = TIERS.filter((t) => topology.nodes.some((n) => n.tier === t));
   const problems: GcpPlan['problems'] = [];
-  const subnets: PlannedSubnet[] = tiersInUse.map((tier) => ({ tier, name: subnetName(runId, tier), cidr: options.subnetCidrs[tier] }));
+  const subnets: PlannedSubnet[] = tiersInUse.map((tier) => ({
+    tier,
+    name: subnetName(runId, tier),
+    cidr: options.subnetCidrs[tier],
+  }));
   for (const subnet of subnets) {
     const count = topology.nodes.filter((n) => n.tier === subnet.tier).length;
     const room = usableAddresses(subnet.cidr);
@@ -91,7 +109,9 @@ export function buildPlan(topology: Topology, options: GcpOptions, runId: string
     const price =
       machine === undefined
         ? undefined
-        : machine + diskPricePerHour(options.diskType, options.diskGb) + (options.externalIps ? EXTERNAL_IP_USD_PER_HOUR : 0);
+        : machine +
+          diskPricePerHour(options.diskType, options.diskGb) +
+          (options.externalIps ? EXTERNAL_IP_USD_PER_HOUR : 0);
     perHour += price ?? 0;
     return {
       node: node.name,
@@ -108,7 +128,8 @@ export function buildPlan(topology: Topology, options: GcpOptions, runId: string
   });
   const names = new Set<string>();
   for (const i of instances) {
-    if (names.has(i.name)) problems.push({ path: 'infrastructure', message: `two nodes map to the instance name ${i.name}` });
+    if (names.has(i.name))
+      problems.push({ path: 'infrastructure', message: `two nodes map to the instance name ${i.name}` });
     names.add(i.name);
   }
   return {
@@ -120,7 +141,11 @@ export function buildPlan(topology: Topology, options: GcpOptions, runId: string
     subnets,
     firewalls,
     instances,
-    cost: { perHourUsd: Math.round(perHour * 10000) / 10000, unknownMachineTypes: [...unknown], priceTableDate: PRICE_TABLE_DATE },
+    cost: {
+      perHourUsd: Math.round(perHour * 10000) / 10000,
+      unknownMachineTypes: [...unknown],
+      priceTableDate: PRICE_TABLE_DATE,
+    },
     problems,
   };
 }
@@ -128,8 +153,16 @@ export function buildPlan(topology: Topology, options: GcpOptions, runId: string
 /** The lines of `continuum plan`. */
 export function planItems(plan: GcpPlan): PlanItem[] {
   const items: PlanItem[] = [
-    { resource: 'gcp-network', name: plan.network, details: { project: plan.project, autoCreateSubnetworks: false } },
-    ...plan.subnets.map((s) => ({ resource: 'gcp-subnetwork', name: s.name, details: { region: plan.region, cidr: s.cidr, tier: s.tier } })),
+    {
+      resource: 'gcp-network',
+      name: plan.network,
+      details: { project: plan.project, autoCreateSubnetworks: false },
+    },
+    ...plan.subnets.map((s) => ({
+      resource: 'gcp-subnetwork',
+      name: s.name,
+      details: { region: plan.region, cidr: s.cidr, tier: s.tier },
+    })),
     ...plan.firewalls.map((f) => ({
       resource: 'gcp-firewall',
       name: f.name,
@@ -147,7 +180,9 @@ export function planItems(plan: GcpPlan): PlanItem[] {
         zone: plan.zone,
         machineType: i.machineType,
         disk: `${i.diskGb} GB ${i.diskType}`,
-        ...(i.pricePerHourUsd !== undefined ? { usdPerHour: Math.round(i.pricePerHourUsd * 10000) / 10000 } : { usdPerHour: 'unknown' }),
+        ...(i.pricePerHourUsd !== undefined
+          ? { usdPerHour: Math.round(i.pricePerHourUsd * 10000) / 10000 }
+          : { usdPerHour: 'unknown' }),
       },
     })),
   ];
@@ -157,7 +192,9 @@ export function planItems(plan: GcpPlan): PlanItem[] {
     details: {
       usdPerHour: plan.cost.perHourUsd,
       basis: `approximate on-demand us-central1 prices of ${plan.cost.priceTableDate}`,
-      ...(plan.cost.unknownMachineTypes.length > 0 ? { notPriced: plan.cost.unknownMachineTypes.join(',') } : {}),
+      ...(plan.cost.unknownMachineTypes.length > 0
+        ? { notPriced: plan.cost.unknownMachineTypes.join(',') }
+        : {}),
     },
   });
   return items;

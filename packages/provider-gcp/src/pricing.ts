@@ -59,10 +59,14 @@ export function machinePricePerHour(machineType: string): number | undefined {
   if (known !== undefined) return known;
   // custom-<vcpus>-<memMiB> and e2-custom-<vcpus>-<memMiB>
   const custom = /^(?:[a-z0-9]+-)?custom-(\d+)-(\d+)$/.exec(machineType);
-  if (custom !== null) return Number(custom[1]) * CUSTOM_VCPU_USD + (Number(custom[2]) / 1024) * CUSTOM_GB_USD;
+  if (custom !== null)
+    return Number(custom[1]) * CUSTOM_VCPU_USD + (Number(custom[2]) / 1024) * CUSTOM_GB_USD;
   return undefined;
 }
 
 export function diskPricePerHour(diskType: string, sizeGb: number): number {
-  return ((DISK_PRICE_USD_PER_GB_MONTH[diskType] ?? DISK_PRICE_USD_PER_GB_MONTH['pd-balanced'] ?? 0.1) * sizeGb) / 730;
+  return (
+    ((DISK_PRICE_USD_PER_GB_MONTH[diskType] ?? DISK_PRICE_USD_PER_GB_MONTH['pd-balanced'] ?? 0.1) * sizeGb) /
+    730
+  );
 }

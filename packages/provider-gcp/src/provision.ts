@@ -52,7 +52,12 @@ async function ensure(what: string, create: () => Promise<unknown>): Promise<'cr
   }
 }
 
-async function waitRunning(api: ComputeApi, name: string, deadline: number, signal?: AbortSignal): Promise<Instance> {
+async function waitRunning(
+  api: ComputeApi,
+  name: string,
+  deadline: number,
+  signal?: AbortSignal,
+): Promise<Instance> {
   let pause = 1000;
   for (;;) {
     const instance = await api.getInstance(name);
@@ -60,15 +65,27 @@ async function waitRunning(api: ComputeApi, name: string, deadline: number, sign
       const { internal } = instanceAddresses(instance);
       if (internal !== undefined) return instance;
     }
-    if (instance.status === 'TERMINATED' || instance.status === 'STOPPED' || instance.status === 'SUSPENDED') {
-      throw new ContinuumError('GCP_INSTANCE_STOPPED', `Instance ${name} is ${instance.status} instead of RUNNING.`, {
-        hint: 'Look at its serial console output in the Compute Engine console.',
-      });
+    if (
+      instance.status === 'TERMINATED' ||
+      instance.status === 'STOPPED' ||
+      instance.status === 'SUSPENDED'
+    ) {
+      throw new ContinuumError(
+        'GCP_INSTANCE_STOPPED',
+        `Instance ${name} is ${instance.status} instead of RUNNING.`,
+        {
+          hint: 'Look at its serial console output in the Compute Engine console.',
+        },
+      );
     }
     if (Date.now() > deadline) {
-      throw new ContinuumError('GCP_TIMEOUT', `Instance ${name} is still ${instance.status ?? 'unknown'} after the ready timeout.`, {
-        hint: 'Raise options.timeouts.readyS.',
-      });
+      throw new ContinuumError(
+        'GCP_TIMEOUT',
+        `Instance ${name} is still ${instance.status ?? 'unknown'} after the ready timeout.`,
+        {
+          hint: 'Raise options.timeouts.readyS.',
+        },
+      );
     }
     await sleep(pause, signal);
     pause = Math.min(pause * 1.5, 5000);
@@ -87,7 +104,10 @@ export interface ProvisionDeps {
  * Network → subnets and firewall rules (parallel) → VMs (parallel, bounded) → RUNNING → SSH →
  * guest tc → measured latency matrix.
  */
-export async function provisionGcp(ctx: Context<GcpOptions, GcpState>, deps: ProvisionDeps): Promise<Infrastructure> {
+export async function provisionGcp(
+  ctx: Context<GcpOptions, GcpState>,
+  deps: ProvisionDeps,
+): Promise<Infrastructure> {
   const { api, plan, options } = deps;
   const log = ctx.log;
   const where = { project: plan.project, zone: plan.zone };
@@ -114,76 +134,116 @@ export async function provisionGcp(ctx: Context<GcpOptions, GcpState>, deps: Pro
   };
 
   log.progress(`creating VPC ${plan.network}`);
-  await step(`create network ${plan.network}`, () => ensure('network', () => api.insertNetwork(networkBody(plan))));
+  await step(`create network ${plan.network}`, () =>
+    ensure('network', () => api.insertNetwork(networkBody(plan))),
+  );
   const planWithCidr: GcpPlan = {
     ...plan,
-    firewalls: plan.firewalls.map((f) => (f.purpose === 'ssh' ? { ...f, sourceRanges: [deps.sshSourceCidr] } : f)),
+    firewalls: plan.firewalls.map((f) =>
+      f.purpose === 'ssh' ? { ...f, sourceRanges: [deps.sshSourceCidr] } : f,
+    ),
   };
   log.progress(`creating ${plan.subnets.length} subnets and ${plan.firewalls.length} firewall rules`);
   const netResults = await Promise.allSettled([
-    ...planWithCidr.subnets.map((s) => step(`create subnetwork ${s.name}`, () => ensure('subnet', () => api.insertSubnetwork(subnetBody(plan, s))))),
-    ...planWithCidr.firewalls.map((f) => step(`create firewall ${f.name}`, () => ensure('firewall', () => api.insertFirewall(firewallBody(plan, f))))),
+    ...planWithCidr.subnets.map((s) =>
+      step(`create subnetwork ${s.name}`, () =>
+        ensure('subnet', () => api.insertSubnetwork(subnetBody(plan, s))),
+      ),
+    ),
+    ...planWithCidr.firewalls.map((f) =>
+      step(`create firewall ${f.name}`, () =>
+        ensure('firewall', () => api.insertFirewall(firewallBody(plan, f))),
+      ),
+    ),
   ]);
   const netFailure = netResults.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (netFailure !== undefined) throw netFailure.reason;
 
   log.progress(`creating ${plan.instances.length} VMs`);
-  const access = { sshUser: options.sshUser, publicKey: key.publicKey, externalIp: options.externalIps, image: options.image };
+  const access = {
+    sshUser: options.sshUser,
+    publicKey: key.publicKey,
+    externalIp: options.externalIps,
+    image: options.image,
+  };
   const created = await mapLimit(plan.instances, options.concurrency, async (instance) => {
     try {
       await ensure('instance', () => api.insertInstance(instanceBody(plan, instance, access)));
     } catch (error) {
-      throw toContinuumError(error, `create instance ${instance.name} (${instance.machineType}) for node ${instance.node}`, where);
+      throw toContinuumError(
+        error,
+        `create instance ${instance.name} (${instance.machineType}) for node ${instance.node}`,
+        where,
+      );
     }
   });
-  const failures = created.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as ContinuumError);
+  const failures = created
+    .filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+    .map((r) => r.reason as ContinuumError);
   if (failures.length > 0) {
     const first = failures[0] as ContinuumError;
-    const more = failures.length > 1 ? ` (and ${failures.length - 1} more VMs failed: ${[...new Set(failures.map((f) => f.code))].join(', ')})` : '';
-    throw new ContinuumError(first.code, `${first.message}${more}`, { ...(first.hint ? { hint: first.hint } : {}), cause: first, ...(first.details ? { details: first.details } : {}) });
+    const more =
+      failures.length > 1
+        ? ` (and ${failures.length - 1} more VMs failed: ${[...new Set(failures.map((f) => f.code))].join(', ')})`
+        : '';
+    throw new ContinuumError(first.code, `${first.message}${more}`, {
+      ...(first.hint ? { hint: first.hint } : {}),
+      cause: first,
+      ...(first.details ? { details: first.details } : {}),
+    });
   }
 
   log.progress(`waiting for ${plan.instances.length} VMs to run and accept SSH`);
-  const infos = await mapLimit(plan.instances, Math.max(options.concurrency, 16), async (planned): Promise<NodeInfo> => {
-    let instance: Instance;
-    try {
-      instance = await waitRunning(api, planned.name, deadline, signal);
-    } catch (error) {
-      throw toContinuumError(error, `wait for instance ${planned.name}`, where);
-    }
-    const { internal, external } = instanceAddresses(instance);
-    const host = options.externalIps ? external : internal;
-    if (internal === undefined || host === undefined) {
-      throw new ContinuumError('GCP_NO_ADDRESS', `Instance ${planned.name} has no ${options.externalIps ? 'external' : 'internal'} IP address.`);
-    }
-    const hostKeySha256 = await waitForSsh({ host, port: options.sshPort, user: options.sshUser, keyFile }, { deadline, signal });
-    const spec = ctx.topology.nodes.find((n) => n.name === planned.node);
-    return {
-      name: planned.node,
-      tier: planned.tier,
-      role: planned.role,
-      address: internal,
-      limits: spec?.limits ?? { cores: 1, cpuQuota: 1, memoryMiB: 1024 },
-      access: {
-        kind: 'ssh',
-        user: options.sshUser,
-        host,
-        port: options.sshPort,
-        keyFile,
-        shell: `ssh -i ${keyFile} -p ${options.sshPort} ${options.sshUser}@${host}`,
-      },
-      sharesHostFilesystem: false,
-      details: {
-        instance: planned.name,
-        zone: plan.zone,
-        machineType: planned.machineType,
-        internalIp: internal,
-        ...(external !== undefined ? { externalIp: external } : {}),
-        hostKeySha256,
-        sudo: true,
-      },
-    };
-  });
+  const infos = await mapLimit(
+    plan.instances,
+    Math.max(options.concurrency, 16),
+    async (planned): Promise<NodeInfo> => {
+      let instance: Instance;
+      try {
+        instance = await waitRunning(api, planned.name, deadline, signal);
+      } catch (error) {
+        throw toContinuumError(error, `wait for instance ${planned.name}`, where);
+      }
+      const { internal, external } = instanceAddresses(instance);
+      const host = options.externalIps ? external : internal;
+      if (internal === undefined || host === undefined) {
+        throw new ContinuumError(
+          'GCP_NO_ADDRESS',
+          `Instance ${planned.name} has no ${options.externalIps ? 'external' : 'internal'} IP address.`,
+        );
+      }
+      const hostKeySha256 = await waitForSsh(
+        { host, port: options.sshPort, user: options.sshUser, keyFile },
+        { deadline, signal },
+      );
+      const spec = ctx.topology.nodes.find((n) => n.name === planned.node);
+      return {
+        name: planned.node,
+        tier: planned.tier,
+        role: planned.role,
+        address: internal,
+        limits: spec?.limits ?? { cores: 1, cpuQuota: 1, memoryMiB: 1024 },
+        access: {
+          kind: 'ssh',
+          user: options.sshUser,
+          host,
+          port: options.sshPort,
+          keyFile,
+          shell: `ssh -i ${keyFile} -p ${options.sshPort} ${options.sshUser}@${host}`,
+        },
+        sharesHostFilesystem: false,
+        details: {
+          instance: planned.name,
+          zone: plan.zone,
+          machineType: planned.machineType,
+          internalIp: internal,
+          ...(external !== undefined ? { externalIp: external } : {}),
+          hostKeySha256,
+          sudo: true,
+        },
+      };
+    },
+  );
   const infoFailure = infos.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (infoFailure !== undefined) throw infoFailure.reason;
   const nodeInfos = infos.map((r) => (r as PromiseFulfilledResult<NodeInfo>).value);
@@ -193,9 +253,13 @@ export async function provisionGcp(ctx: Context<GcpOptions, GcpState>, deps: Pro
   const nodes: Node[] = nodeInfos.map((info) => createSshNode(info));
   let emulation;
   try {
-    emulation = await applyGuestEmulation(nodes, ctx.topology, { iface: options.guestInterface, log, signal });
+    emulation = await applyGuestEmulation(nodes, ctx.topology, {
+      iface: options.guestInterface,
+      log,
+      signal,
+    });
   } finally {
-    await Promise.allSettled(nodes.map((n) => n.dispose?.()));
+    await Promise.allSettled(nodes.map((n) => n.dispose?.() ?? Promise.resolve()));
   }
   await ctx.state.set({ ...state, phase: 'created' });
   const details: Record<string, Json> = {

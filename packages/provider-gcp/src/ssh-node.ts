@@ -4,7 +4,16 @@ import { basename, dirname, join, posix } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import { ContinuumError } from '@continuum/plugin-api';
-import type { ExecOptions, ExecResult, Node, NodeInfo, ProcessExit, ProcessRef, SpawnOptions, SpawnedProcess } from '@continuum/plugin-api';
+import type {
+  ExecOptions,
+  ExecResult,
+  Node,
+  NodeInfo,
+  ProcessExit,
+  ProcessRef,
+  SpawnOptions,
+  SpawnedProcess,
+} from '@continuum/plugin-api';
 
 /**
  * A Node reached over SSH (ssh2, no ssh binary needed). Written to be shared by every VM-based
@@ -28,12 +37,16 @@ export function shellQuote(arg: string): string {
   return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-export function commandLine(command: readonly string[], options: { env?: Record<string, string>; cwd?: string } = {}): string {
+export function commandLine(
+  command: readonly string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): string {
   const parts: string[] = [];
   if (options.cwd !== undefined) parts.push(`cd ${shellQuote(options.cwd)} &&`);
   const env = Object.entries(options.env ?? {});
   for (const [k] of env) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new ContinuumError('SSH_BAD_ENV', `Environment variable name "${k}" is not valid.`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+      throw new ContinuumError('SSH_BAD_ENV', `Environment variable name "${k}" is not valid.`);
   }
   if (env.length > 0) parts.push('env', ...env.map(([k, v]) => shellQuote(`${k}=${v}`)));
   parts.push(...command.map(shellQuote));
@@ -45,7 +58,10 @@ export function hostKeyFingerprint(key: Buffer): string {
 }
 
 /** Open an SSH connection; rejects on auth failure, timeout or a host key that changed. */
-export async function connectSsh(endpoint: SshEndpoint, options: { readyTimeoutMs?: number } = {}): Promise<{ client: Client; hostKeySha256: string }> {
+export async function connectSsh(
+  endpoint: SshEndpoint,
+  options: { readyTimeoutMs?: number } = {},
+): Promise<{ client: Client; hostKeySha256: string }> {
   const { Client: SshClient } = await import('ssh2');
   const privateKey = readFileSync(endpoint.keyFile);
   return new Promise((resolve, reject) => {
@@ -74,7 +90,9 @@ export async function connectSsh(endpoint: SshEndpoint, options: { readyTimeoutM
 }
 
 function execChannel(client: Client, line: string): Promise<ClientChannel> {
-  return new Promise((resolve, reject) => client.exec(line, (err, channel) => (err ? reject(err) : resolve(channel))));
+  return new Promise((resolve, reject) =>
+    client.exec(line, (err, channel) => (err ? reject(err) : resolve(channel))),
+  );
 }
 
 function sftpOf(client: Client): Promise<SFTPWrapper> {
@@ -86,14 +104,16 @@ const PID_MARK = '__continuum_pid';
 const PID_WRAPPER = `echo "${PID_MARK} $$ $(cut -d' ' -f22 /proc/$$/stat)"; exec "$@"`;
 const STOP_SCRIPT = [
   'pid=$1; st=$2; grace=$3',
-  'same() { [ "$(cut -d" " -f22 /proc/$pid/stat 2>/dev/null)" = "$st" ]; }',
+  // Same incarnation (start time) and not a zombie waiting for a parent that never reaps it.
+  'same() { set -- $(cut -d" " -f3,22 /proc/$pid/stat 2>/dev/null); [ "$2" = "$st" ] && [ "$1" != Z ] && [ "$1" != X ]; }',
   'same || exit 0',
   'kill -TERM -- -"$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null',
   'i=0; while [ $i -lt $((grace*10)) ] && same; do sleep 0.1; i=$((i+1)); done',
   'same && { kill -KILL -- -"$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null; }',
   'exit 0',
 ].join('\n');
-const RUNNING_SCRIPT = '[ "$(cut -d" " -f22 /proc/$1/stat 2>/dev/null)" = "$2" ]';
+const RUNNING_SCRIPT =
+  'st=$2; set -- $(cut -d" " -f3,22 /proc/$1/stat 2>/dev/null); [ "$2" = "$st" ] && [ "$1" != Z ] && [ "$1" != X ]';
 
 export interface SshNodeOptions {
   /** Directory on the node for logs of detached processes (default ~/.continuum/logs). */
@@ -101,14 +121,19 @@ export interface SshNodeOptions {
 }
 
 export function createSshNode(info: NodeInfo, options: SshNodeOptions = {}): Node {
-  if (info.access.kind !== 'ssh') throw new ContinuumError('SSH_NODE_ACCESS', `Node ${info.name} is not reachable over ssh (access ${info.access.kind}).`);
+  if (info.access.kind !== 'ssh')
+    throw new ContinuumError(
+      'SSH_NODE_ACCESS',
+      `Node ${info.name} is not reachable over ssh (access ${info.access.kind}).`,
+    );
   const access = info.access;
   const endpoint: SshEndpoint = {
     host: access.host,
     port: access.port,
     user: access.user,
     keyFile: access.keyFile,
-    hostKeySha256: typeof info.details?.['hostKeySha256'] === 'string' ? info.details['hostKeySha256'] : undefined,
+    hostKeySha256:
+      typeof info.details?.['hostKeySha256'] === 'string' ? info.details['hostKeySha256'] : undefined,
   };
   const remoteLogDir = options.remoteLogDir ?? '.continuum/logs';
   let connection: Promise<Client> | undefined;
@@ -122,10 +147,14 @@ export function createSshNode(info: NodeInfo, options: SshNodeOptions = {}): Nod
       },
       (error: unknown) => {
         connection = undefined;
-        throw new ContinuumError('SSH_CONNECT_FAILED', `Could not connect to node ${info.name} (${access.user}@${access.host}:${access.port}): ${(error as Error).message}`, {
-          hint: 'Is the VM running and does the firewall allow SSH from this machine (options.sshSourceCidr)?',
-          cause: error,
-        });
+        throw new ContinuumError(
+          'SSH_CONNECT_FAILED',
+          `Could not connect to node ${info.name} (${access.user}@${access.host}:${access.port}): ${(error as Error).message}`,
+          {
+            hint: 'Is the VM running and does the firewall allow SSH from this machine (options.sshSourceCidr)?',
+            cause: error,
+          },
+        );
       },
     );
     return connection;
@@ -136,7 +165,10 @@ export function createSshNode(info: NodeInfo, options: SshNodeOptions = {}): Nod
     // `timeout` (TERM, then KILL 2 s later); the local timer is only a backstop.
     const timeoutS = opts.timeoutMs !== undefined ? Math.max(1, Math.ceil(opts.timeoutMs / 1000)) : undefined;
     const argv = timeoutS !== undefined ? ['timeout', '-k', '2', `${timeoutS}s`, ...command] : [...command];
-    const line = commandLine(argv, { ...(opts.env ? { env: opts.env } : {}), ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+    const line = commandLine(argv, {
+      ...(opts.env ? { env: opts.env } : {}),
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
+    });
     const channel = await execChannel(await client(), line);
     return new Promise<ExecResult>((resolve, reject) => {
       let stdout = '';
@@ -151,9 +183,13 @@ export function createSshNode(info: NodeInfo, options: SshNodeOptions = {}): Nod
         else resolve(result);
       };
       const failure = (why: string, code: number): ContinuumError =>
-        new ContinuumError('NODE_EXEC_FAILED', `${command.join(' ')} on node ${info.name} ${why}: ${(stderr || stdout).trim().slice(0, 2000)}`, {
-          details: { node: info.name, exitCode: code, stderr: stderr.slice(0, 4000) },
-        });
+        new ContinuumError(
+          'NODE_EXEC_FAILED',
+          `${command.join(' ')} on node ${info.name} ${why}: ${(stderr || stdout).trim().slice(0, 2000)}`,
+          {
+            details: { node: info.name, exitCode: code, stderr: stderr.slice(0, 4000) },
+          },
+        );
       const backstop =
         opts.timeoutMs !== undefined
           ? setTimeout(() => {
@@ -212,7 +248,9 @@ export function createSshNode(info: NodeInfo, options: SshNodeOptions = {}): Nod
     const sftp = await sftpOf(await client());
     try {
       mkdirSync(dirname(localPath), { recursive: true });
-      await new Promise<void>((resolve, reject) => sftp.fastGet(remotePath, localPath, (err) => (err ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        sftp.fastGet(remotePath, localPath, (err) => (err ? reject(err) : resolve())),
+      );
     } finally {
       sftp.end();
     }
@@ -229,7 +267,9 @@ export function createSshNode(info: NodeInfo, options: SshNodeOptions = {}): Nod
       const remoteLog = posix.join(remoteLogDir, basename(opts.logFile));
       const pidFile = `${remoteLog}.pid`;
       // setsid: own session and process group, survives the SSH channel; stop() signals the group.
-      const inner = commandLine(['setsid', 'sh', '-c', PID_WRAPPER, 'sh', ...command], { ...(opts.env ? { env: opts.env } : {}) });
+      const inner = commandLine(['setsid', 'sh', '-c', PID_WRAPPER, 'sh', ...command], {
+        ...(opts.env ? { env: opts.env } : {}),
+      });
       const cd = opts.cwd !== undefined ? `cd ${shellQuote(opts.cwd)} && ` : '';
       const script = [
         `mkdir -p ${shellQuote(remoteLogDir)} && rm -f ${shellQuote(pidFile)}`,
@@ -240,21 +280,47 @@ export function createSshNode(info: NodeInfo, options: SshNodeOptions = {}): Nod
       ].join('\n');
       const res = await exec(['sh', '-c', script]);
       const parsed = parsePidLine(res.stdout);
-      if (parsed === undefined) throw new ContinuumError('NODE_SPAWN_FAILED', `Could not start ${command[0]} on node ${info.name}: ${res.stderr.trim()}`);
-      const ref: ProcessRef = { node: info.name, pid: parsed.pid, startTime: parsed.startTime, logFile: opts.logFile, command: [...command], details: { remoteLogFile: remoteLog } };
+      if (parsed === undefined)
+        throw new ContinuumError(
+          'NODE_SPAWN_FAILED',
+          `Could not start ${command[0]} on node ${info.name}: ${res.stderr.trim()}`,
+        );
+      const ref: ProcessRef = {
+        node: info.name,
+        pid: parsed.pid,
+        startTime: parsed.startTime,
+        logFile: opts.logFile,
+        command: [...command],
+        details: { remoteLogFile: remoteLog },
+      };
       return { ref, wait: () => waitUntilGone(ref) };
     }
-    const line = commandLine(['sh', '-c', PID_WRAPPER, 'sh', ...command], { ...(opts.env ? { env: opts.env } : {}), ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+    const line = commandLine(['sh', '-c', PID_WRAPPER, 'sh', ...command], {
+      ...(opts.env ? { env: opts.env } : {}),
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
+    });
     const channel = await execChannel(await client(), line);
     const log = createWriteStream(opts.logFile, { flags: 'a' });
     let exitInfo: ProcessExit = { exitCode: null, signal: null };
-    channel.on('exit', (code: number | null, signal?: string) => (exitInfo = { exitCode: code, signal: signal ?? null }));
+    channel.on(
+      'exit',
+      (code: number | null, signal?: string) => (exitInfo = { exitCode: code, signal: signal ?? null }),
+    );
     const exited = new Promise<ProcessExit>((resolve) => channel.on('close', () => resolve(exitInfo)));
     void exited.then(() => log.end());
     channel.end();
     return new Promise<SpawnedProcess>((resolve, reject) => {
       let ref: ProcessRef | undefined;
-      const timer = setTimeout(() => reject(new ContinuumError('NODE_SPAWN_FAILED', `${command[0]} on ${info.name} did not start within 30 s`)), 30_000);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new ContinuumError(
+              'NODE_SPAWN_FAILED',
+              `${command[0]} on ${info.name} did not start within 30 s`,
+            ),
+          ),
+        30_000,
+      );
       for (const [stream, name] of [
         [channel, 'stdout'],
         [channel.stderr, 'stderr'],
@@ -264,7 +330,13 @@ export function createSshNode(info: NodeInfo, options: SshNodeOptions = {}): Nod
             const parsed = parsePidLine(text);
             if (parsed !== undefined) {
               clearTimeout(timer);
-              ref = { node: info.name, pid: parsed.pid, startTime: parsed.startTime, logFile: opts.logFile, command: [...command] };
+              ref = {
+                node: info.name,
+                pid: parsed.pid,
+                startTime: parsed.startTime,
+                logFile: opts.logFile,
+                command: [...command],
+              };
               resolve({ ref, wait: () => exited });
               return;
             }
@@ -276,13 +348,21 @@ export function createSshNode(info: NodeInfo, options: SshNodeOptions = {}): Nod
       }
       void exited.then(() => {
         clearTimeout(timer);
-        if (ref === undefined) reject(new ContinuumError('NODE_SPAWN_FAILED', `Could not start ${command[0]} on node ${info.name} (exit ${exitInfo.exitCode}).`));
+        if (ref === undefined)
+          reject(
+            new ContinuumError(
+              'NODE_SPAWN_FAILED',
+              `Could not start ${command[0]} on node ${info.name} (exit ${exitInfo.exitCode}).`,
+            ),
+          );
       });
     });
   };
 
   const isRunning = async (ref: ProcessRef): Promise<boolean> => {
-    const res = await exec(['sh', '-c', RUNNING_SCRIPT, 'sh', String(ref.pid), ref.startTime ?? ''], { check: false });
+    const res = await exec(['sh', '-c', RUNNING_SCRIPT, 'sh', String(ref.pid), ref.startTime ?? ''], {
+      check: false,
+    });
     return res.exitCode === 0;
   };
 
@@ -293,7 +373,10 @@ export function createSshNode(info: NodeInfo, options: SshNodeOptions = {}): Nod
 
   const stop = async (ref: ProcessRef, opts: { graceMs?: number } = {}): Promise<void> => {
     const grace = Math.max(1, Math.ceil((opts.graceMs ?? 5000) / 1000));
-    await exec(['sh', '-c', STOP_SCRIPT, 'sh', String(ref.pid), ref.startTime ?? '', String(grace)], { check: false, timeoutMs: grace * 1000 + 15_000 });
+    await exec(['sh', '-c', STOP_SCRIPT, 'sh', String(ref.pid), ref.startTime ?? '', String(grace)], {
+      check: false,
+      timeoutMs: grace * 1000 + 15_000,
+    });
     const remoteLog = ref.details?.['remoteLogFile'];
     if (typeof remoteLog === 'string') await fetch(remoteLog, ref.logFile).catch(() => undefined);
   };
@@ -315,12 +398,17 @@ export function createSshNode(info: NodeInfo, options: SshNodeOptions = {}): Nod
 }
 
 /** Poll until the endpoint accepts the key and runs `true`, or the deadline passes. Returns the host key fingerprint. */
-export async function waitForSsh(endpoint: SshEndpoint, options: { deadline: number; intervalMs?: number; signal?: AbortSignal }): Promise<string> {
+export async function waitForSsh(
+  endpoint: SshEndpoint,
+  options: { deadline: number; intervalMs?: number; signal?: AbortSignal },
+): Promise<string> {
   let last: unknown;
   while (Date.now() < options.deadline) {
     if (options.signal?.aborted) throw new ContinuumError('ABORTED', 'Waiting for SSH was cancelled.');
     try {
-      const { client, hostKeySha256 } = await connectSsh(endpoint, { readyTimeoutMs: Math.max(1000, Math.min(15_000, options.deadline - Date.now())) });
+      const { client, hostKeySha256 } = await connectSsh(endpoint, {
+        readyTimeoutMs: Math.max(1000, Math.min(15_000, options.deadline - Date.now())),
+      });
       try {
         const channel = await execChannel(client, 'true');
         const code = await new Promise<number | null>((resolve) => {
@@ -340,13 +428,19 @@ export async function waitForSsh(endpoint: SshEndpoint, options: { deadline: num
     }
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 3000));
   }
-  throw new ContinuumError('SSH_NOT_READY', `${endpoint.user}@${endpoint.host}:${endpoint.port} did not accept SSH in time: ${(last as Error | undefined)?.message ?? 'no answer'}`, {
-    hint: 'Check the firewall rule for SSH (options.sshSourceCidr), that OS Login is not enforced by an organisation policy, and the serial console of the VM.',
-  });
+  throw new ContinuumError(
+    'SSH_NOT_READY',
+    `${endpoint.user}@${endpoint.host}:${endpoint.port} did not accept SSH in time: ${(last as Error | undefined)?.message ?? 'no answer'}`,
+    {
+      hint: 'Check the firewall rule for SSH (options.sshSourceCidr), that OS Login is not enforced by an organisation policy, and the serial console of the VM.',
+    },
+  );
 }
 
 /** An ed25519 key pair in OpenSSH format for this run. */
-export async function generateSshKeyPair(comment: string): Promise<{ privateKey: string; publicKey: string }> {
+export async function generateSshKeyPair(
+  comment: string,
+): Promise<{ privateKey: string; publicKey: string }> {
   const { utils } = await import('ssh2');
   const pair = utils.generateKeyPairSync('ed25519', { comment });
   return { privateKey: pair.private, publicKey: pair.public };

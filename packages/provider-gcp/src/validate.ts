@@ -6,7 +6,11 @@ import type { GcpOptions } from './options.js';
 import type { GcpPlan } from './plan.js';
 
 /** Quota need of a plan, by Compute quota metric. */
-export function quotaNeeds(plan: GcpPlan, machines: ReadonlyMap<string, MachineType>, externalIps: boolean): { regional: Record<string, number>; project: Record<string, number> } {
+export function quotaNeeds(
+  plan: GcpPlan,
+  machines: ReadonlyMap<string, MachineType>,
+  externalIps: boolean,
+): { regional: Record<string, number>; project: Record<string, number> } {
   const regional: Record<string, number> = { INSTANCES: plan.instances.length };
   for (const i of plan.instances) {
     const cpus = machines.get(i.machineType)?.guestCpus ?? 0;
@@ -18,11 +22,17 @@ export function quotaNeeds(plan: GcpPlan, machines: ReadonlyMap<string, MachineT
     regional[diskMetric] = (regional[diskMetric] ?? 0) + i.diskGb;
   }
   if (externalIps) regional['IN_USE_ADDRESSES'] = plan.instances.length;
-  return { regional, project: { NETWORKS: 1, SUBNETWORKS: plan.subnets.length, FIREWALLS: plan.firewalls.length } };
+  return {
+    regional,
+    project: { NETWORKS: 1, SUBNETWORKS: plan.subnets.length, FIREWALLS: plan.firewalls.length },
+  };
 }
 
 /** Shortfalls: quota metrics where limit - usage < need. Metrics absent from the list are skipped. */
-export function quotaShortfalls(quotas: readonly Quota[] | null | undefined, needs: Record<string, number>): { metric: string; need: number; available: number; limit: number }[] {
+export function quotaShortfalls(
+  quotas: readonly Quota[] | null | undefined,
+  needs: Record<string, number>,
+): { metric: string; need: number; available: number; limit: number }[] {
   const out: { metric: string; need: number; available: number; limit: number }[] = [];
   for (const q of quotas ?? []) {
     const metric = q.metric ?? '';
@@ -39,14 +49,33 @@ export function quotaShortfalls(quotas: readonly Quota[] | null | undefined, nee
  * Checks before anything is created: plan feasibility, credentials file, then project, zone,
  * machine types, image and quotas through the API. Every problem is reported, not just the first.
  */
-export async function validateGcp(api: ComputeApi, plan: GcpPlan, options: GcpOptions, topology: Topology): Promise<Diagnostic[]> {
-  const diagnostics: Diagnostic[] = plan.problems.map((p) => ({ severity: 'error', path: p.path, message: p.message, ...(p.hint ? { hint: p.hint } : {}) }));
+export async function validateGcp(
+  api: ComputeApi,
+  plan: GcpPlan,
+  options: GcpOptions,
+  topology: Topology,
+): Promise<Diagnostic[]> {
+  const diagnostics: Diagnostic[] = plan.problems.map((p) => ({
+    severity: 'error',
+    path: p.path,
+    message: p.message,
+    ...(p.hint ? { hint: p.hint } : {}),
+  }));
   if (options.credentials !== undefined) {
     const problem = checkCredentialsFile(options.credentials);
-    if (problem !== undefined) return [...diagnostics, { severity: 'error', path: 'credentials', message: problem.message, hint: problem.hint }];
+    if (problem !== undefined)
+      return [
+        ...diagnostics,
+        { severity: 'error', path: 'credentials', message: problem.message, hint: problem.hint },
+      ];
   }
   if (options.sshSourceCidr === '0.0.0.0/0') {
-    diagnostics.push({ severity: 'warning', path: 'sshSourceCidr', message: 'SSH is opened to the whole internet (0.0.0.0/0).', hint: 'Use your own address, e.g. 203.0.113.7/32, or auto.' });
+    diagnostics.push({
+      severity: 'warning',
+      path: 'sshSourceCidr',
+      message: 'SSH is opened to the whole internet (0.0.0.0/0).',
+      hint: 'Use your own address, e.g. 203.0.113.7/32, or auto.',
+    });
   }
   const fail = (path: string, doing: string, error: unknown): Diagnostic => {
     const err = toContinuumError(error, doing, { project: options.project, zone: options.zone });
@@ -63,11 +92,20 @@ export async function validateGcp(api: ComputeApi, plan: GcpPlan, options: GcpOp
   try {
     const zone = await api.getZone();
     if (zone.status !== undefined && zone.status !== null && zone.status !== 'UP') {
-      diagnostics.push({ severity: 'error', path: 'zone', message: `zone ${options.zone} is ${zone.status}`, hint: 'Pick another zone of the region.' });
+      diagnostics.push({
+        severity: 'error',
+        path: 'zone',
+        message: `zone ${options.zone} is ${zone.status}`,
+        hint: 'Pick another zone of the region.',
+      });
     }
     const zoneRegion = zone.region?.split('/').at(-1);
     if (zoneRegion !== undefined && zoneRegion !== plan.region) {
-      diagnostics.push({ severity: 'error', path: 'region', message: `zone ${options.zone} belongs to ${zoneRegion}, not ${plan.region}` });
+      diagnostics.push({
+        severity: 'error',
+        path: 'region',
+        message: `zone ${options.zone} belongs to ${zoneRegion}, not ${plan.region}`,
+      });
     }
   } catch (error) {
     diagnostics.push(fail('zone', `read zone ${options.zone}`, error));
@@ -85,7 +123,10 @@ export async function validateGcp(api: ComputeApi, plan: GcpPlan, options: GcpOp
         const spec = topology.tiers[tier];
         const cpus = machine.guestCpus ?? 0;
         const memMiB = machine.memoryMb ?? 0;
-        if (spec.nodes > 0 && (cpus !== spec.cores || Math.abs(memMiB - spec.memoryMiB) > spec.memoryMiB * 0.1)) {
+        if (
+          spec.nodes > 0 &&
+          (cpus !== spec.cores || Math.abs(memMiB - spec.memoryMiB) > spec.memoryMiB * 0.1)
+        ) {
           diagnostics.push({
             severity: 'warning',
             path: `machineTypes.${tier}`,
@@ -97,7 +138,12 @@ export async function validateGcp(api: ComputeApi, plan: GcpPlan, options: GcpOp
         const kind = classifyGcpError(error).kind;
         diagnostics.push(
           kind === 'not-found'
-            ? { severity: 'error', path: `machineTypes.${tier}`, message: `machine type ${type} is not offered in zone ${options.zone}`, hint: 'List them with: gcloud compute machine-types list --zones ' + options.zone }
+            ? {
+                severity: 'error',
+                path: `machineTypes.${tier}`,
+                message: `machine type ${type} is not offered in zone ${options.zone}`,
+                hint: 'List them with: gcloud compute machine-types list --zones ' + options.zone,
+              }
             : fail(`machineTypes.${tier}`, `read machine type ${type}`, error),
         );
       }
@@ -106,12 +152,21 @@ export async function validateGcp(api: ComputeApi, plan: GcpPlan, options: GcpOp
   try {
     const image = await api.getImageFromFamily(options.image.project, options.image.family);
     if (image.deprecated?.state === 'DEPRECATED') {
-      diagnostics.push({ severity: 'warning', path: 'image', message: `image family ${options.image.project}/${options.image.family} resolves to a deprecated image` });
+      diagnostics.push({
+        severity: 'warning',
+        path: 'image',
+        message: `image family ${options.image.project}/${options.image.family} resolves to a deprecated image`,
+      });
     }
   } catch (error) {
     diagnostics.push(
       classifyGcpError(error).kind === 'not-found'
-        ? { severity: 'error', path: 'image.family', message: `image family ${options.image.project}/${options.image.family} does not exist`, hint: 'Use e.g. ubuntu-os-cloud/ubuntu-2404-lts-amd64 or debian-cloud/debian-12.' }
+        ? {
+            severity: 'error',
+            path: 'image.family',
+            message: `image family ${options.image.project}/${options.image.family} does not exist`,
+            hint: 'Use e.g. ubuntu-os-cloud/ubuntu-2404-lts-amd64 or debian-cloud/debian-12.',
+          }
         : fail('image', 'read image family', error),
     );
   }

@@ -27,21 +27,41 @@ const api = (extra: Partial<ConstructorParameters<typeof ComputeApi>[0]> = {}): 
     ...extra,
   });
 
-const net = (name: string, runId = 'run-a') => ({ name, description: `continuum run ${runId}`, autoCreateSubnetworks: false });
-const subnet = (name: string, network: string, cidr: string) => ({ name, network: `projects/${PROJECT}/global/networks/${network}`, ipCidrRange: cidr, description: 'continuum run run-a' });
+const net = (name: string, runId = 'run-a') => ({
+  name,
+  description: `continuum run ${runId}`,
+  autoCreateSubnetworks: false,
+});
+const subnet = (name: string, network: string, cidr: string) => ({
+  name,
+  network: `projects/${PROJECT}/global/networks/${network}`,
+  ipCidrRange: cidr,
+  description: 'continuum run run-a',
+});
 const vm = (name: string, subnetName: string, labels: Record<string, string>) => ({
   name,
   machineType: `zones/${ZONE}/machineTypes/e2-medium`,
   labels,
   disks: [{ boot: true, autoDelete: true, initializeParams: { diskSizeGb: 10, labels } }],
-  networkInterfaces: [{ network: 'x', subnetwork: `projects/${PROJECT}/regions/europe-west4/subnetworks/${subnetName}`, accessConfigs: [{ name: 'nat', type: 'ONE_TO_ONE_NAT' }] }],
+  networkInterfaces: [
+    {
+      network: 'x',
+      subnetwork: `projects/${PROJECT}/regions/europe-west4/subnetworks/${subnetName}`,
+      accessConfigs: [{ name: 'nat', type: 'ONE_TO_ONE_NAT' }],
+    },
+  ],
 });
 
 // The first call loads the Compute client (large protos): allow for a slow, shared machine.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 beforeAll(async () => {
-  fake = await startFakeCompute({ project: PROJECT, publicKeyPem: sa.publicKeyPem, pageSize: 2, operationPolls: 2 });
+  fake = await startFakeCompute({
+    project: PROJECT,
+    publicKeyPem: sa.publicKeyPem,
+    pageSize: 2,
+    operationPolls: 2,
+  });
 });
 afterAll(async () => {
   await fake.close();
@@ -57,8 +77,22 @@ describe('Compute API client against a local Compute server', () => {
     try {
       await a.insertNetwork(net('continuum-aaaa'));
       await a.insertSubnetwork(subnet('continuum-aaaa-cloud', 'continuum-aaaa', '10.0.0.0/24'));
-      await Promise.all([0, 1, 2, 3, 4].map((i) => a.insertInstance(vm(`continuum-aaaa-cloud${i}`, 'continuum-aaaa-cloud', { 'continuum-run': 'run-a', 'managed-by': 'continuum' }))));
-      await a.insertInstance(vm('continuum-bbbb-cloud0', 'continuum-aaaa-cloud', { 'continuum-run': 'run-b', 'managed-by': 'continuum' }));
+      await Promise.all(
+        [0, 1, 2, 3, 4].map((i) =>
+          a.insertInstance(
+            vm(`continuum-aaaa-cloud${i}`, 'continuum-aaaa-cloud', {
+              'continuum-run': 'run-a',
+              'managed-by': 'continuum',
+            }),
+          ),
+        ),
+      );
+      await a.insertInstance(
+        vm('continuum-bbbb-cloud0', 'continuum-aaaa-cloud', {
+          'continuum-run': 'run-b',
+          'managed-by': 'continuum',
+        }),
+      );
       const before = fake.requests.length;
       const all = await a.listInstances('labels.continuum-run = "run-a"');
       expect(all.map((i) => i.name).sort()).toEqual([0, 1, 2, 3, 4].map((i) => `continuum-aaaa-cloud${i}`));
@@ -66,7 +100,9 @@ describe('Compute API client against a local Compute server', () => {
       expect(fake.requests.slice(before).filter((r) => r.path.endsWith('/instances'))).toHaveLength(3);
       expect(fake.requests.every((r) => r.authorized)).toBe(true);
       // Operations were waited on through .../operations/<op>/wait.
-      expect(fake.requests.some((r) => /\/zones\/europe-west4-a\/operations\/[^/]+\/wait$/.test(r.path))).toBe(true);
+      expect(
+        fake.requests.some((r) => /\/zones\/europe-west4-a\/operations\/[^/]+\/wait$/.test(r.path)),
+      ).toBe(true);
       const got = await a.getInstance('continuum-aaaa-cloud0');
       expect(got.networkInterfaces?.[0]?.networkIP).toMatch(/^10\.0\.0\.\d+$/);
     } finally {
@@ -107,9 +143,29 @@ describe('Compute API client against a local Compute server', () => {
     const log = createMemoryLogger();
     const a = api({ log });
     try {
-      fake.faults.push({ method: 'POST', path: /^global\/firewalls$/, status: 429, reason: 'rateLimitExceeded', message: 'Rate Limit Exceeded', times: 2 });
-      fake.faults.push({ method: 'POST', path: /^global\/firewalls$/, status: 403, reason: 'rateLimitExceeded', message: 'Rate Limit Exceeded', times: 1 });
-      await a.insertFirewall({ name: 'continuum-aaaa-allow-ssh', description: 'continuum run run-a', network: `projects/${PROJECT}/global/networks/continuum-aaaa`, sourceRanges: ['203.0.113.7/32'], allowed: [{ IPProtocol: 'tcp', ports: ['22'] }] });
+      fake.faults.push({
+        method: 'POST',
+        path: /^global\/firewalls$/,
+        status: 429,
+        reason: 'rateLimitExceeded',
+        message: 'Rate Limit Exceeded',
+        times: 2,
+      });
+      fake.faults.push({
+        method: 'POST',
+        path: /^global\/firewalls$/,
+        status: 403,
+        reason: 'rateLimitExceeded',
+        message: 'Rate Limit Exceeded',
+        times: 1,
+      });
+      await a.insertFirewall({
+        name: 'continuum-aaaa-allow-ssh',
+        description: 'continuum run run-a',
+        network: `projects/${PROJECT}/global/networks/continuum-aaaa`,
+        sourceRanges: ['203.0.113.7/32'],
+        allowed: [{ IPProtocol: 'tcp', ports: ['22'] }],
+      });
       expect(fake.firewalls.has('continuum-aaaa-allow-ssh')).toBe(true);
       expect(log.lines.filter((l) => /retry \d/.test(l.message))).toHaveLength(3);
     } finally {
@@ -121,17 +177,46 @@ describe('Compute API client against a local Compute server', () => {
     const a = api();
     const where = { project: PROJECT, zone: ZONE };
     try {
-      fake.faults.push({ method: 'POST', path: /instances$/, status: 403, reason: 'quotaExceeded', message: "Quota 'CPUS' exceeded.  Limit: 8.0 in region europe-west4." });
-      const quota = toContinuumError(await a.insertInstance(vm('continuum-aaaa-q', 'continuum-aaaa-cloud', {})).catch((e: unknown) => e), 'create instance', where);
+      fake.faults.push({
+        method: 'POST',
+        path: /instances$/,
+        status: 403,
+        reason: 'quotaExceeded',
+        message: "Quota 'CPUS' exceeded.  Limit: 8.0 in region europe-west4.",
+      });
+      const quota = toContinuumError(
+        await a.insertInstance(vm('continuum-aaaa-q', 'continuum-aaaa-cloud', {})).catch((e: unknown) => e),
+        'create instance',
+        where,
+      );
       expect(quota.code).toBe('GCP_QUOTA_EXCEEDED');
       expect(quota.message).toMatch(/Quota 'CPUS' exceeded/);
 
-      fake.faults.push({ method: 'POST', path: /instances$/, operationError: { code: 'ZONE_RESOURCE_POOL_EXHAUSTED', message: "The zone 'projects/x/zones/europe-west4-a' does not have enough resources available to fulfill the request.", httpStatus: 503 } });
-      const zone = toContinuumError(await a.insertInstance(vm('continuum-aaaa-z', 'continuum-aaaa-cloud', {})).catch((e: unknown) => e), 'create instance', where);
+      fake.faults.push({
+        method: 'POST',
+        path: /instances$/,
+        operationError: {
+          code: 'ZONE_RESOURCE_POOL_EXHAUSTED',
+          message:
+            "The zone 'projects/x/zones/europe-west4-a' does not have enough resources available to fulfill the request.",
+          httpStatus: 503,
+        },
+      });
+      const zone = toContinuumError(
+        await a.insertInstance(vm('continuum-aaaa-z', 'continuum-aaaa-cloud', {})).catch((e: unknown) => e),
+        'create instance',
+        where,
+      );
       expect(zone.code).toBe('GCP_ZONE_EXHAUSTED');
       expect(fake.instances.has('continuum-aaaa-z')).toBe(false);
 
-      fake.faults.push({ method: 'GET', path: /^$/, status: 403, reason: 'forbidden', message: "Required 'compute.projects.get' permission for 'projects/continuum-test-1'" });
+      fake.faults.push({
+        method: 'GET',
+        path: /^$/,
+        status: 403,
+        reason: 'forbidden',
+        message: "Required 'compute.projects.get' permission for 'projects/continuum-test-1'",
+      });
       const perm = toContinuumError(await a.getProject().catch((e: unknown) => e), 'read project', where);
       expect(perm.code).toBe('GCP_PERMISSION_DENIED');
 
@@ -144,10 +229,28 @@ describe('Compute API client against a local Compute server', () => {
 
   it('cleanByLabel deletes one run in dependency order, leaves other runs, and survives rate limits', async () => {
     // Firewall + instances of run-a exist from the tests above; a network still used by them must wait.
-    fake.faults.push({ method: 'DELETE', path: /instances\//, status: 429, reason: 'rateLimitExceeded', message: 'Rate Limit Exceeded', times: 3 });
+    fake.faults.push({
+      method: 'DELETE',
+      path: /instances\//,
+      status: 429,
+      reason: 'rateLimitExceeded',
+      message: 'Rate Limit Exceeded',
+      times: 3,
+    });
     // A leftover disk of run-a whose instance never came up.
-    fake.disks.set('continuum-aaaa-orphan', { name: 'continuum-aaaa-orphan', labels: { 'continuum-run': 'run-a' }, selfLink: 'x' });
-    const report = await cleanByLabel({ project: PROJECT, zone: ZONE, credentials: sa.keyFile, runId: 'run-a', apiEndpoint: fake.url, retryBaseDelayMs: 5 });
+    fake.disks.set('continuum-aaaa-orphan', {
+      name: 'continuum-aaaa-orphan',
+      labels: { 'continuum-run': 'run-a' },
+      selfLink: 'x',
+    });
+    const report = await cleanByLabel({
+      project: PROJECT,
+      zone: ZONE,
+      credentials: sa.keyFile,
+      runId: 'run-a',
+      apiEndpoint: fake.url,
+      retryBaseDelayMs: 5,
+    });
     expect(report.errors.map((e) => [e.resource, e.code])).toEqual([
       ['subnetworks/continuum-aaaa-cloud', 'GCP_RESOURCE_IN_USE'],
       ['networks/continuum-aaaa', 'GCP_RESOURCE_IN_USE'],
@@ -159,11 +262,36 @@ describe('Compute API client against a local Compute server', () => {
     expect(report.subnetworks).toEqual([]);
     expect(fake.instances.has('continuum-bbbb-cloud0')).toBe(true);
     // Without a run id every Continuum resource goes, in order, so the VPC can go too.
-    const all = await cleanByLabel({ project: PROJECT, zone: ZONE, credentials: sa.keyFile, apiEndpoint: fake.url, retryBaseDelayMs: 5 });
+    const all = await cleanByLabel({
+      project: PROJECT,
+      zone: ZONE,
+      credentials: sa.keyFile,
+      apiEndpoint: fake.url,
+      retryBaseDelayMs: 5,
+    });
     expect(all.errors).toEqual([]);
-    expect([fake.instances.size, fake.disks.size, fake.firewalls.size, fake.subnetworks.size, fake.networks.size]).toEqual([0, 0, 0, 0, 0]);
+    expect([
+      fake.instances.size,
+      fake.disks.size,
+      fake.firewalls.size,
+      fake.subnetworks.size,
+      fake.networks.size,
+    ]).toEqual([0, 0, 0, 0, 0]);
     // Idempotent.
-    const again = await cleanByLabel({ project: PROJECT, zone: ZONE, credentials: sa.keyFile, apiEndpoint: fake.url, retryBaseDelayMs: 5 });
-    expect(again).toEqual({ instances: [], disks: [], firewalls: [], subnetworks: [], networks: [], errors: [] });
+    const again = await cleanByLabel({
+      project: PROJECT,
+      zone: ZONE,
+      credentials: sa.keyFile,
+      apiEndpoint: fake.url,
+      retryBaseDelayMs: 5,
+    });
+    expect(again).toEqual({
+      instances: [],
+      disks: [],
+      firewalls: [],
+      subnetworks: [],
+      networks: [],
+      errors: [],
+    });
   });
 });

@@ -37,7 +37,12 @@ describe.skipIf(!isRoot)('guest tc commands on a real kernel (network namespace,
       { address: '10.0.2.2', tier: 'endpoint' as const },
     ];
     let netemMissing = false;
-    for (const argv of guestTcCommands({ iface: 'ens4', self: { address: '10.0.0.2', tier: 'cloud' }, peers, links })) {
+    for (const argv of guestTcCommands({
+      iface: 'ens4',
+      self: { address: '10.0.0.2', tier: 'cloud' },
+      peers,
+      links,
+    })) {
       const r = run(argv);
       if (argv.includes('netem')) {
         if (r.code !== 0) {
@@ -46,7 +51,11 @@ describe.skipIf(!isRoot)('guest tc commands on a real kernel (network namespace,
         }
         continue;
       }
-      expect({ argv: argv.join(' '), code: r.code, err: r.err }).toEqual({ argv: argv.join(' '), code: 0, err: '' });
+      expect({ argv: argv.join(' '), code: r.code, err: r.err }).toEqual({
+        argv: argv.join(' '),
+        code: 0,
+        err: '',
+      });
     }
     const classes = run(['tc', 'class', 'show', 'dev', 'ens4']).out;
     expect(classes).toMatch(/class htb 1:1 root .*rate 1Gbit/);
@@ -55,7 +64,9 @@ describe.skipIf(!isRoot)('guest tc commands on a real kernel (network namespace,
     expect(filters.match(/flowid 1:2/g)?.length).toBe(2);
     expect(filters).toMatch(/match 0a000202\/ffffffff at 16/);
     if (!netemMissing) {
-      expect(run(['tc', 'qdisc', 'show', 'dev', 'ens4']).out).toMatch(/netem 30: parent 1:3 .*delay 45ms\s+5ms/);
+      expect(run(['tc', 'qdisc', 'show', 'dev', 'ens4']).out).toMatch(
+        /netem 30: parent 1:3 .*delay 45ms\s+5ms/,
+      );
     }
     expect(run(guestTcResetCommand('ens4')).code).toBe(0);
     expect(run(['tc', 'class', 'show', 'dev', 'ens4']).out).toBe('');

@@ -16,10 +16,26 @@ const FILL = { project: 'continuum-123456', region: 'europe-west4', zone: 'europ
 const RUN = '20261123-182000-k3x9';
 
 function topology(counts: Partial<Record<Tier, number>>, withController = false): Topology {
-  const spec = (n: number): TierSpec => ({ nodes: n, cores: 2, memoryMiB: 4096, cpuQuota: 1, diskReadMBps: 0, diskWriteMBps: 0 });
-  const tiers = { cloud: spec(counts.cloud ?? 0), edge: spec(counts.edge ?? 0), endpoint: spec(counts.endpoint ?? 0) };
+  const spec = (n: number): TierSpec => ({
+    nodes: n,
+    cores: 2,
+    memoryMiB: 4096,
+    cpuQuota: 1,
+    diskReadMBps: 0,
+    diskWriteMBps: 0,
+  });
+  const tiers = {
+    cloud: spec(counts.cloud ?? 0),
+    edge: spec(counts.edge ?? 0),
+    endpoint: spec(counts.endpoint ?? 0),
+  };
   const present = (['cloud', 'edge', 'endpoint'] as Tier[]).filter((t) => tiers[t].nodes > 0);
-  return { mode: 'cloud', tiers, nodes: resolveNodes(tiers, withController), network: { emulation: true, preset: '4g', links: resolveLinks('4g', {}, present) } };
+  return {
+    mode: 'cloud',
+    tiers,
+    nodes: resolveNodes(tiers, withController),
+    network: { emulation: true, preset: '4g', links: resolveLinks('4g', {}, present) },
+  };
 }
 
 describe('options', () => {
@@ -48,11 +64,23 @@ describe('options', () => {
     expect(r.ok).toBe(false);
     const paths = r.ok ? [] : r.issues.map((i) => i.path);
     expect(paths).toEqual(
-      expect.arrayContaining(['provider.options', 'provider.options.project', 'provider.options.machineTypes.cloud', 'provider.options.sshSourceCidr']),
+      expect.arrayContaining([
+        'provider.options',
+        'provider.options.project',
+        'provider.options.machineTypes.cloud',
+        'provider.options.sshSourceCidr',
+      ]),
     );
-    const ok = await validateWithSchema(gcpOptionsSchema, { project: 'continuum-123456', region: 'us-central1', zone: 'europe-west4-a', subnetCidrs: { edge: '10.0.0.128/25' } });
+    const ok = await validateWithSchema(gcpOptionsSchema, {
+      project: 'continuum-123456',
+      region: 'us-central1',
+      zone: 'europe-west4-a',
+      subnetCidrs: { edge: '10.0.0.128/25' },
+    });
     expect(ok.ok).toBe(false);
-    expect(ok.ok ? [] : ok.issues.map((i) => i.message).join('\n')).toMatch(/not in region us-central1[\s\S]*overlaps subnetCidrs.cloud/);
+    expect(ok.ok ? [] : ok.issues.map((i) => i.message).join('\n')).toMatch(
+      /not in region us-central1[\s\S]*overlaps subnetCidrs.cloud/,
+    );
   });
 });
 
@@ -79,7 +107,10 @@ describe('resource plan from the upstream gcp configs', () => {
         expect(i.labels['continuum-run']).toBe(RUN);
         expect(i.subnet).toBe(`continuum-k3x9-${i.tier}`);
       }
-      expect(plan.firewalls.map((f) => f.name)).toEqual(['continuum-k3x9-allow-internal', 'continuum-k3x9-allow-ssh']);
+      expect(plan.firewalls.map((f) => f.name)).toEqual([
+        'continuum-k3x9-allow-internal',
+        'continuum-k3x9-allow-ssh',
+      ]);
       expect(plan.firewalls[0]?.sourceRanges).toEqual(plan.subnets.map((s) => s.cidr));
       expect(plan.cost.unknownMachineTypes).toEqual([]);
       const expected = plan.instances.reduce((sum, i) => sum + (i.pricePerHourUsd ?? 0), 0);
@@ -114,17 +145,30 @@ describe('resource plan from the upstream gcp configs', () => {
 });
 
 describe('plan edge cases', () => {
-  const options = parseGcpOptions({ project: 'continuum-123456', zone: 'us-central1-a', sshSourceCidr: '203.0.113.7/32' });
+  const options = parseGcpOptions({
+    project: 'continuum-123456',
+    zone: 'us-central1-a',
+    sshSourceCidr: '203.0.113.7/32',
+  });
 
   it('reports tiers that do not fit their subnet', () => {
     const plan = buildPlan(topology({ endpoint: 300 }), options, RUN);
-    expect(plan.problems).toEqual([expect.objectContaining({ path: 'subnetCidrs.endpoint', message: expect.stringMatching(/300 endpoint nodes do not fit in 10.0.2.0\/24 \(252/) })]);
-    const wide = buildPlan(topology({ endpoint: 300 }), parseGcpOptions({ ...options, subnetCidrs: { endpoint: '10.0.16.0/20' } }), RUN);
+    expect(plan.problems.map((p) => p.path)).toEqual(['subnetCidrs.endpoint']);
+    expect(plan.problems[0]?.message).toMatch(/300 endpoint nodes do not fit in 10.0.2.0\/24 \(252/);
+    const wide = buildPlan(
+      topology({ endpoint: 300 }),
+      parseGcpOptions({ ...options, subnetCidrs: { endpoint: '10.0.16.0/20' } }),
+      RUN,
+    );
     expect(wide.problems).toEqual([]);
   });
 
   it('leaves unknown machine types unpriced instead of guessing, and prices custom types', () => {
-    const plan = buildPlan(topology({ cloud: 1, edge: 1 }), parseGcpOptions({ ...options, machineTypes: { cloud: 'a3-megagpu-8g', edge: 'custom-4-8192' } }), RUN);
+    const plan = buildPlan(
+      topology({ cloud: 1, edge: 1 }),
+      parseGcpOptions({ ...options, machineTypes: { cloud: 'a3-megagpu-8g', edge: 'custom-4-8192' } }),
+      RUN,
+    );
     expect(plan.cost.unknownMachineTypes).toEqual(['a3-megagpu-8g']);
     expect(plan.instances[0]?.pricePerHourUsd).toBeUndefined();
     expect(machinePricePerHour('custom-4-8192')).toBeCloseTo(4 * 0.033174 + 8 * 0.004446, 6);
@@ -132,16 +176,44 @@ describe('plan edge cases', () => {
 
   it('builds request bodies that carry labels, the run id, the SSH key and the internal-only network', () => {
     const plan = buildPlan(topology({ cloud: 1, endpoint: 1 }, true), options, RUN);
-    const body = instanceBody(plan, plan.instances[0]!, { sshUser: 'continuum', publicKey: 'ssh-ed25519 AAAA test', externalIp: true, image: options.image });
-    expect(body.labels).toMatchObject({ 'continuum-run': RUN, 'continuum-node': 'cloud_controller', 'continuum-tier': 'cloud', 'managed-by': 'continuum' });
+    const body = instanceBody(plan, plan.instances[0]!, {
+      sshUser: 'continuum',
+      publicKey: 'ssh-ed25519 AAAA test',
+      externalIp: true,
+      image: options.image,
+    });
+    expect(body.labels).toMatchObject({
+      'continuum-run': RUN,
+      'continuum-node': 'cloud_controller',
+      'continuum-tier': 'cloud',
+      'managed-by': 'continuum',
+    });
     expect(body.machineType).toBe('zones/us-central1-a/machineTypes/e2-standard-4');
-    expect(body.disks?.[0]?.initializeParams).toMatchObject({ sourceImage: 'projects/ubuntu-os-cloud/global/images/family/ubuntu-2404-lts-amd64', diskSizeGb: 30 });
-    expect(body.metadata?.items).toContainEqual({ key: 'ssh-keys', value: 'continuum:ssh-ed25519 AAAA test' });
-    expect(body.networkInterfaces?.[0]?.subnetwork).toBe('projects/continuum-123456/regions/us-central1/subnetworks/continuum-k3x9-cloud');
-    expect(networkBody(plan)).toMatchObject({ autoCreateSubnetworks: false, description: `continuum run ${RUN}` });
-    expect(subnetBody(plan, plan.subnets[1]!)).toMatchObject({ ipCidrRange: '10.0.2.0/24', name: 'continuum-k3x9-endpoint' });
+    expect(body.disks?.[0]?.initializeParams).toMatchObject({
+      sourceImage: 'projects/ubuntu-os-cloud/global/images/family/ubuntu-2404-lts-amd64',
+      diskSizeGb: 30,
+    });
+    expect(body.metadata?.items).toContainEqual({
+      key: 'ssh-keys',
+      value: 'continuum:ssh-ed25519 AAAA test',
+    });
+    expect(body.networkInterfaces?.[0]?.subnetwork).toBe(
+      'projects/continuum-123456/regions/us-central1/subnetworks/continuum-k3x9-cloud',
+    );
+    expect(networkBody(plan)).toMatchObject({
+      autoCreateSubnetworks: false,
+      description: `continuum run ${RUN}`,
+    });
+    expect(subnetBody(plan, plan.subnets[1]!)).toMatchObject({
+      ipCidrRange: '10.0.2.0/24',
+      name: 'continuum-k3x9-endpoint',
+    });
     const ssh = firewallBody(plan, plan.firewalls[1]!);
-    expect(ssh).toMatchObject({ sourceRanges: ['203.0.113.7/32'], allowed: [{ IPProtocol: 'tcp', ports: ['22'] }], direction: 'INGRESS' });
+    expect(ssh).toMatchObject({
+      sourceRanges: ['203.0.113.7/32'],
+      allowed: [{ IPProtocol: 'tcp', ports: ['22'] }],
+      direction: 'INGRESS',
+    });
     // Nothing is open to the world.
     for (const f of plan.firewalls) expect(f.sourceRanges).not.toContain('0.0.0.0/0');
   });

@@ -19,7 +19,10 @@ beforeAll(async () => {
   const keyFile = join(dir, 'id_ed25519');
   writeFileSync(keyFile, key.privateKey, { mode: 0o600 });
   sshd.addKey(key.publicKey);
-  const hostKeySha256 = await waitForSsh({ host: '127.0.0.1', port: sshd.port, user: sshd.user, keyFile }, { deadline: Date.now() + 20_000, intervalMs: 200 });
+  const hostKeySha256 = await waitForSsh(
+    { host: '127.0.0.1', port: sshd.port, user: sshd.user, keyFile },
+    { deadline: Date.now() + 20_000, intervalMs: 200 },
+  );
   info = {
     name: 'edge0',
     tier: 'edge',
@@ -42,7 +45,9 @@ afterAll(async () => {
 describe('ssh node (ssh2 against OpenSSH)', () => {
   it('quotes arguments so nothing reaches the remote shell unquoted', async () => {
     expect(shellQuote("a'b")).toBe(`'a'\\''b'`);
-    expect(commandLine(['echo', '$(id)'], { env: { A: 'x y' }, cwd: '/tmp' })).toBe(`cd /tmp && env 'A=x y' echo '$(id)'`);
+    expect(commandLine(['echo', '$(id)'], { env: { A: 'x y' }, cwd: '/tmp' })).toBe(
+      `cd /tmp && env 'A=x y' echo '$(id)'`,
+    );
     const marker = join(dir, 'pwned');
     const res = await node.exec(['echo', `; touch ${marker}`, '$(touch x)', '`id`']);
     expect(res.stdout).toBe(`; touch ${marker} $(touch x) \`id\`\n`);
@@ -50,7 +55,11 @@ describe('ssh node (ssh2 against OpenSSH)', () => {
   });
 
   it('passes env, cwd and stdin, reports exit codes, and enforces timeouts', async () => {
-    const res = await node.exec(['sh', '-c', 'pwd; echo "$V"; cat'], { env: { V: 'value' }, cwd: dir, input: 'from stdin' });
+    const res = await node.exec(['sh', '-c', 'pwd; echo "$V"; cat'], {
+      env: { V: 'value' },
+      cwd: dir,
+      input: 'from stdin',
+    });
     expect(res.stdout).toBe(`${dir}\nvalue\nfrom stdin`);
     const failed = await node.exec(['sh', '-c', 'echo oops >&2; exit 3'], { check: false });
     expect([failed.exitCode, failed.stderr]).toEqual([3, 'oops\n']);
@@ -74,7 +83,10 @@ describe('ssh node (ssh2 against OpenSSH)', () => {
 
   it('spawns attached processes with live lines and their exit code', async () => {
     const lines: string[] = [];
-    const proc = await node.spawn(['sh', '-c', 'echo one; echo two >&2; exit 4'], { logFile: join(dir, 'logs', 'attached.log'), onLine: (l, s) => lines.push(`${s}:${l}`) });
+    const proc = await node.spawn(['sh', '-c', 'echo one; echo two >&2; exit 4'], {
+      logFile: join(dir, 'logs', 'attached.log'),
+      onLine: (l, s) => lines.push(`${s}:${l}`),
+    });
     expect(proc.ref.pid).toBeGreaterThan(1);
     const exit = await proc.wait();
     expect(exit.exitCode).toBe(4);
@@ -83,7 +95,10 @@ describe('ssh node (ssh2 against OpenSSH)', () => {
   });
 
   it('spawns detached daemons that outlive the connection and stops them by PID and start time', async () => {
-    const proc = await node.spawn(['sh', '-c', 'echo daemon up; exec sleep 300'], { logFile: join(dir, 'logs', 'daemon.log'), detached: true });
+    const proc = await node.spawn(['sh', '-c', 'echo daemon up; exec sleep 300'], {
+      logFile: join(dir, 'logs', 'daemon.log'),
+      detached: true,
+    });
     expect(proc.ref.startTime).toMatch(/^\d+$/);
     await node.dispose?.();
     // A new handle (another process) finds it running.

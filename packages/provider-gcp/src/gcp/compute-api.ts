@@ -63,7 +63,9 @@ export function expandHome(path: string): string {
 }
 
 /** Client options for @google-cloud/compute: credentials and (optionally) a custom endpoint. */
-export function clientOptions(options: Pick<ComputeApiOptions, 'project' | 'credentials' | 'apiEndpoint'>): Record<string, unknown> {
+export function clientOptions(
+  options: Pick<ComputeApiOptions, 'project' | 'credentials' | 'apiEndpoint'>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { projectId: options.project, fallback: true };
   if (options.credentials !== undefined) out['keyFilename'] = expandHome(options.credentials);
   if (options.apiEndpoint !== undefined) {
@@ -101,7 +103,10 @@ export class ComputeApi {
     if (this.clients !== undefined) return this.clients;
     this.loading ??= (async () => {
       // Only the v1 clients: the package index also loads v1beta/v1small and a 30 MB protos.js (seconds).
-      const compute = (await import('@google-cloud/compute/build/src/v1/index.js')) as unknown as Record<string, new (o: unknown) => unknown>;
+      const compute = (await import('@google-cloud/compute/build/src/v1/index.js')) as unknown as Record<
+        string,
+        new (o: unknown) => unknown
+      >;
       const opts = clientOptions(this.options);
       // Each generated client parses the large Compute proto on construction: build them on first use.
       const made = new Map<keyof Clients, ClientLike>();
@@ -152,33 +157,54 @@ export class ComputeApi {
   }
 
   /** One API call: retried on rate limits / 5xx, each attempt bounded. */
-  private async call<T>(what: string, fn: (c: Clients) => Promise<unknown[]>, retryIf?: (e: unknown) => boolean): Promise<T> {
+  private async call<T>(
+    what: string,
+    fn: (c: Clients) => Promise<unknown[]>,
+    retryIf?: (e: unknown) => boolean,
+  ): Promise<T> {
     const clients = await this.load();
     return withRetry(
       async () => {
-        const [result] = await withTimeout(fn(clients), Math.min(this.options.operationTimeoutMs, 120_000), what, this.options.signal);
+        const [result] = await withTimeout(
+          fn(clients),
+          Math.min(this.options.operationTimeoutMs, 120_000),
+          what,
+          this.options.signal,
+        );
         return result as T;
       },
       {
         ...(this.options.signal !== undefined ? { signal: this.options.signal } : {}),
-        ...(this.options.retryBaseDelayMs !== undefined ? { baseDelayMs: this.options.retryBaseDelayMs } : {}),
+        ...(this.options.retryBaseDelayMs !== undefined
+          ? { baseDelayMs: this.options.retryBaseDelayMs }
+          : {}),
         ...(retryIf !== undefined ? { retryIf } : {}),
         onRetry: (error, attempt, delay) =>
-          this.options.log?.debug(`${what}: retry ${attempt} in ${delay} ms (${classifyGcpError(error).kind})`),
+          this.options.log?.debug(
+            `${what}: retry ${attempt} in ${delay} ms (${classifyGcpError(error).kind})`,
+          ),
       },
     );
   }
 
   /** Wait until an operation is DONE (Compute's `wait` returns after at most ~2 min; loop until the deadline). */
-  private async waitOperation(first: Operation, scope: Scope, what: string, deadline: number): Promise<Operation> {
+  private async waitOperation(
+    first: Operation,
+    scope: Scope,
+    what: string,
+    deadline: number,
+  ): Promise<Operation> {
     let op = first;
     let pause = 200;
     while (op.status !== 'DONE') {
-      if (Date.now() > deadline) throw new GcpTimeoutError(`${what}: operation ${op.name ?? '?'} did not finish in time`);
+      if (Date.now() > deadline)
+        throw new GcpTimeoutError(`${what}: operation ${op.name ?? '?'} did not finish in time`);
       const name = op.name ?? '';
       op = await this.call<Operation>(`${what} (wait)`, (c) => {
-        if (scope.kind === 'zone') return c.zoneOperations['wait']!({ project: this.project, zone: this.zone, operation: name });
-        if (scope.kind === 'region') return c.regionOperations['wait']!({ project: this.project, region: this.region, operation: name });
+        if (scope.kind === 'zone')
+          return c.zoneOperations['wait']!({ project: this.project, zone: this.zone, operation: name });
+        if (scope.kind === 'region')
+          return c.regionOperations['wait']!({ project: this.project, region: this.region, operation: name });
         return c.globalOperations['wait']!({ project: this.project, operation: name });
       });
       if (op.status !== 'DONE') {
@@ -188,13 +214,22 @@ export class ComputeApi {
     }
     const errors = op.error?.errors ?? [];
     if (errors.length > 0) {
-      throw new GcpOperationError(errors, typeof op.httpErrorStatusCode === 'number' ? op.httpErrorStatusCode : undefined, op.name ?? '?');
+      throw new GcpOperationError(
+        errors,
+        typeof op.httpErrorStatusCode === 'number' ? op.httpErrorStatusCode : undefined,
+        op.name ?? '?',
+      );
     }
     return op;
   }
 
   /** A mutation: start it, then wait for its operation. */
-  private async mutate(what: string, scope: Scope, fn: (c: Clients) => Promise<unknown[]>, retryIf?: (e: unknown) => boolean): Promise<Operation> {
+  private async mutate(
+    what: string,
+    scope: Scope,
+    fn: (c: Clients) => Promise<unknown[]>,
+    retryIf?: (e: unknown) => boolean,
+  ): Promise<Operation> {
     const deadline = Date.now() + this.options.operationTimeoutMs;
     const run = async (): Promise<Operation> => {
       const started = await this.call<{ latestResponse?: Operation }>(what, fn, retryIf);
@@ -206,11 +241,16 @@ export class ComputeApi {
       attempts: 4,
       ...(this.options.signal !== undefined ? { signal: this.options.signal } : {}),
       ...(this.options.retryBaseDelayMs !== undefined ? { baseDelayMs: this.options.retryBaseDelayMs } : {}),
-      retryable: (e) => e instanceof GcpOperationError && (isRetryable(classifyGcpError(e)) || (retryIf?.(e) ?? false)),
+      retryable: (e) =>
+        e instanceof GcpOperationError && (isRetryable(classifyGcpError(e)) || (retryIf?.(e) ?? false)),
     });
   }
 
-  private async listAll<T>(what: string, method: (c: Clients, request: object, options: object) => Promise<unknown[]>, request: Record<string, unknown>): Promise<T[]> {
+  private async listAll<T>(
+    what: string,
+    method: (c: Clients, request: object, options: object) => Promise<unknown[]>,
+    request: Record<string, unknown>,
+  ): Promise<T[]> {
     const items: T[] = [];
     let pageToken: string | undefined;
     for (let page = 0; page < 10_000; page++) {
@@ -220,7 +260,9 @@ export class ComputeApi {
         () => withTimeout(method(clients, req, { autoPaginate: false }), 60_000, what, this.options.signal),
         {
           ...(this.options.signal !== undefined ? { signal: this.options.signal } : {}),
-          ...(this.options.retryBaseDelayMs !== undefined ? { baseDelayMs: this.options.retryBaseDelayMs } : {}),
+          ...(this.options.retryBaseDelayMs !== undefined
+            ? { baseDelayMs: this.options.retryBaseDelayMs }
+            : {}),
         },
       );
       const [pageItems, , raw] = response as [T[] | null, unknown, { nextPageToken?: string | null } | null];
@@ -243,29 +285,53 @@ export class ComputeApi {
     return this.call('get zone', (c) => c.zones['get']!({ project: this.project, zone: this.zone }));
   }
   getMachineType(machineType: string): Promise<MachineType> {
-    return this.call(`get machine type ${machineType}`, (c) => c.machineTypes['get']!({ project: this.project, zone: this.zone, machineType }));
+    return this.call(`get machine type ${machineType}`, (c) =>
+      c.machineTypes['get']!({ project: this.project, zone: this.zone, machineType }),
+    );
   }
   getImageFromFamily(project: string, family: string): Promise<Image> {
-    return this.call(`get image family ${project}/${family}`, (c) => c.images['getFromFamily']!({ project, family }));
+    return this.call(`get image family ${project}/${family}`, (c) =>
+      c.images['getFromFamily']!({ project, family }),
+    );
   }
   getInstance(name: string): Promise<Instance> {
-    return this.call(`get instance ${name}`, (c) => c.instances['get']!({ project: this.project, zone: this.zone, instance: name }));
+    return this.call(`get instance ${name}`, (c) =>
+      c.instances['get']!({ project: this.project, zone: this.zone, instance: name }),
+    );
   }
 
   listInstances(filter?: string): Promise<Instance[]> {
-    return this.listAll('list instances', (c, r, o) => c.instances['list']!(r, o), { project: this.project, zone: this.zone, ...(filter ? { filter } : {}) });
+    return this.listAll('list instances', (c, r, o) => c.instances['list']!(r, o), {
+      project: this.project,
+      zone: this.zone,
+      ...(filter ? { filter } : {}),
+    });
   }
   listDisks(filter?: string): Promise<Disk[]> {
-    return this.listAll('list disks', (c, r, o) => c.disks['list']!(r, o), { project: this.project, zone: this.zone, ...(filter ? { filter } : {}) });
+    return this.listAll('list disks', (c, r, o) => c.disks['list']!(r, o), {
+      project: this.project,
+      zone: this.zone,
+      ...(filter ? { filter } : {}),
+    });
   }
   listFirewalls(filter?: string): Promise<Firewall[]> {
-    return this.listAll('list firewalls', (c, r, o) => c.firewalls['list']!(r, o), { project: this.project, ...(filter ? { filter } : {}) });
+    return this.listAll('list firewalls', (c, r, o) => c.firewalls['list']!(r, o), {
+      project: this.project,
+      ...(filter ? { filter } : {}),
+    });
   }
   listSubnetworks(filter?: string): Promise<Subnetwork[]> {
-    return this.listAll('list subnetworks', (c, r, o) => c.subnetworks['list']!(r, o), { project: this.project, region: this.region, ...(filter ? { filter } : {}) });
+    return this.listAll('list subnetworks', (c, r, o) => c.subnetworks['list']!(r, o), {
+      project: this.project,
+      region: this.region,
+      ...(filter ? { filter } : {}),
+    });
   }
   listNetworks(filter?: string): Promise<Network[]> {
-    return this.listAll('list networks', (c, r, o) => c.networks['list']!(r, o), { project: this.project, ...(filter ? { filter } : {}) });
+    return this.listAll('list networks', (c, r, o) => c.networks['list']!(r, o), {
+      project: this.project,
+      ...(filter ? { filter } : {}),
+    });
   }
 
   // --- mutations (each waits for its operation) ------------------------------------------------
@@ -296,13 +362,22 @@ export class ComputeApi {
   }
 
   deleteInstance(name: string): Promise<Operation> {
-    return this.mutate(`delete instance ${name}`, { kind: 'zone' }, (c) => c.instances['delete']!({ project: this.project, zone: this.zone, instance: name }));
+    return this.mutate(`delete instance ${name}`, { kind: 'zone' }, (c) =>
+      c.instances['delete']!({ project: this.project, zone: this.zone, instance: name }),
+    );
   }
   deleteDisk(name: string): Promise<Operation> {
-    return this.mutate(`delete disk ${name}`, { kind: 'zone' }, (c) => c.disks['delete']!({ project: this.project, zone: this.zone, disk: name }), inUse);
+    return this.mutate(
+      `delete disk ${name}`,
+      { kind: 'zone' },
+      (c) => c.disks['delete']!({ project: this.project, zone: this.zone, disk: name }),
+      inUse,
+    );
   }
   deleteFirewall(name: string): Promise<Operation> {
-    return this.mutate(`delete firewall ${name}`, { kind: 'global' }, (c) => c.firewalls['delete']!({ project: this.project, firewall: name }));
+    return this.mutate(`delete firewall ${name}`, { kind: 'global' }, (c) =>
+      c.firewalls['delete']!({ project: this.project, firewall: name }),
+    );
   }
   deleteSubnetwork(name: string): Promise<Operation> {
     return this.mutate(
@@ -313,7 +388,12 @@ export class ComputeApi {
     );
   }
   deleteNetwork(name: string): Promise<Operation> {
-    return this.mutate(`delete network ${name}`, { kind: 'global' }, (c) => c.networks['delete']!({ project: this.project, network: name }), inUse);
+    return this.mutate(
+      `delete network ${name}`,
+      { kind: 'global' },
+      (c) => c.networks['delete']!({ project: this.project, network: name }),
+      inUse,
+    );
   }
 }
 

@@ -29,7 +29,10 @@ export class GcpOperationError extends Error {
     readonly httpStatus: number | undefined,
     readonly operation: string,
   ) {
-    super(errors.map((e) => `${e.code ?? 'ERROR'}: ${e.message ?? ''}`).join('; ') || `operation ${operation} failed`);
+    super(
+      errors.map((e) => `${e.code ?? 'ERROR'}: ${e.message ?? ''}`).join('; ') ||
+        `operation ${operation} failed`,
+    );
   }
 }
 
@@ -37,7 +40,17 @@ export class GcpTimeoutError extends Error {
   override readonly name = 'GcpTimeoutError';
 }
 
-const GRPC_TO_HTTP: Record<number, number> = { 3: 400, 5: 404, 6: 409, 7: 403, 8: 429, 13: 500, 14: 503, 16: 401, 4: 504 };
+const GRPC_TO_HTTP: Record<number, number> = {
+  3: 400,
+  5: 404,
+  6: 409,
+  7: 403,
+  8: 429,
+  13: 500,
+  14: 503,
+  16: 401,
+  4: 504,
+};
 
 function parseBody(text: unknown): Record<string, unknown> | undefined {
   if (typeof text === 'object' && text !== null) return text as Record<string, unknown>;
@@ -60,7 +73,8 @@ function kindFromCode(code: string, message: string): GcpErrorKind {
   if (code === 'RATE_LIMIT_EXCEEDED') return 'rate-limit';
   if (code === 'RESOURCE_EXHAUSTED') return /rate/i.test(message) ? 'rate-limit' : 'quota';
   if (code === 'UNAVAILABLE' || code === 'INTERNAL_ERROR') return 'unavailable';
-  if (code === 'INVALID_ARGUMENT' || code === 'INVALID_FIELD_VALUE' || code === 'BAD_REQUEST') return 'invalid';
+  if (code === 'INVALID_ARGUMENT' || code === 'INVALID_FIELD_VALUE' || code === 'BAD_REQUEST')
+    return 'invalid';
   return 'other';
 }
 
@@ -92,7 +106,10 @@ function kindFromReason(reason: string, message: string): GcpErrorKind | undefin
     case 'ACCESS_TOKEN_EXPIRED':
       return 'unauthenticated';
     default:
-      if (/ZONE_RESOURCE_POOL_EXHAUSTED|does not have enough resources available/i.test(`${reason} ${message}`)) return 'zone-exhausted';
+      if (
+        /ZONE_RESOURCE_POOL_EXHAUSTED|does not have enough resources available/i.test(`${reason} ${message}`)
+      )
+        return 'zone-exhausted';
       return undefined;
   }
 }
@@ -102,7 +119,8 @@ function kindFromReason(reason: string, message: string): GcpErrorKind | undefin
  * from gax, GcpOperationError from a failed operation, network errors) into one shape.
  */
 export function classifyGcpError(error: unknown): GcpErrorInfo {
-  if (error instanceof GcpTimeoutError) return { kind: 'timeout', status: undefined, reason: undefined, message: error.message };
+  if (error instanceof GcpTimeoutError)
+    return { kind: 'timeout', status: undefined, reason: undefined, message: error.message };
   if (error instanceof GcpOperationError) {
     const first = error.errors[0];
     const code = first?.code ?? '';
@@ -119,55 +137,56 @@ export function classifyGcpError(error: unknown): GcpErrorInfo {
     typeof e['status'] === 'number'
       ? e['status']
       : typeof response?.['status'] === 'number'
-        ? (response['status'] as number)
+        ? response['status']
         : typeof apiError?.['code'] === 'number'
-          ? (apiError['code'] as number)
+          ? apiError['code']
           : undefined;
   if (status === undefined && typeof e['code'] === 'number') status = GRPC_TO_HTTP[e['code']] ?? undefined;
   const message =
     (typeof apiError?.['message'] === 'string' ? apiError['message'] : undefined) ??
     (typeof e['message'] === 'string' ? e['message'] : String(error));
   const errors = Array.isArray(apiError?.['errors']) ? (apiError['errors'] as Record<string, unknown>[]) : [];
-  const details = Array.isArray(apiError?.['details']) ? (apiError['details'] as Record<string, unknown>[]) : [];
+  const details = Array.isArray(apiError?.['details'])
+    ? (apiError['details'] as Record<string, unknown>[])
+    : [];
   const reason =
     (errors.find((x) => typeof x['reason'] === 'string')?.['reason'] as string | undefined) ??
     (details.find((x) => typeof x['reason'] === 'string')?.['reason'] as string | undefined) ??
     (typeof apiError?.['status'] === 'string' ? apiError['status'] : undefined);
   const networkCode = typeof e['code'] === 'string' ? e['code'] : undefined;
-  if (status === undefined && networkCode !== undefined && /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|EPIPE|UND_ERR)/.test(networkCode)) {
+  if (
+    status === undefined &&
+    networkCode !== undefined &&
+    /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|EPIPE|UND_ERR)/.test(networkCode)
+  ) {
     return { kind: 'unavailable', status, reason: networkCode, message };
   }
   const byReason = reason !== undefined ? kindFromReason(reason, message) : undefined;
   const byCode = reason !== undefined && byReason === undefined ? kindFromCode(reason, message) : undefined;
-  const kind = byReason ?? (byCode !== undefined && byCode !== 'other' ? byCode : kindFromStatus(status, message));
+  const kind =
+    byReason ?? (byCode !== undefined && byCode !== 'other' ? byCode : kindFromStatus(status, message));
   return { kind, status, reason, message };
 }
 
+const STATUS_KIND: Record<number, GcpErrorKind> = {
+  400: 'invalid',
+  401: 'unauthenticated',
+  403: 'permission',
+  404: 'not-found',
+  409: 'exists',
+  429: 'rate-limit',
+  500: 'unavailable',
+  502: 'unavailable',
+  503: 'unavailable',
+  504: 'unavailable',
+};
+
 function kindFromStatus(status: number | undefined, message: string): GcpErrorKind {
-  if (/ZONE_RESOURCE_POOL_EXHAUSTED|does not have enough resources available/i.test(message)) return 'zone-exhausted';
+  if (/ZONE_RESOURCE_POOL_EXHAUSTED|does not have enough resources available/i.test(message))
+    return 'zone-exhausted';
   if (/Quota .* exceeded/i.test(message)) return 'quota';
   if (/rate limit/i.test(message)) return 'rate-limit';
-  switch (status) {
-    case 400:
-      return 'invalid';
-    case 401:
-      return 'unauthenticated';
-    case 403:
-      return 'permission';
-    case 404:
-      return 'not-found';
-    case 409:
-      return 'exists';
-    case 429:
-      return 'rate-limit';
-    case 500:
-    case 502:
-    case 503:
-    case 504:
-      return 'unavailable';
-    default:
-      return 'other';
-  }
+  return (status !== undefined ? STATUS_KIND[status] : undefined) ?? 'other';
 }
 
 export function isRetryable(info: GcpErrorInfo): boolean {
@@ -175,10 +194,15 @@ export function isRetryable(info: GcpErrorInfo): boolean {
 }
 
 /** A user-facing error naming what was being done, in which project/zone, and how to fix it. */
-export function toContinuumError(error: unknown, doing: string, where: { project: string; zone?: string }): ContinuumError {
+export function toContinuumError(
+  error: unknown,
+  doing: string,
+  where: { project: string; zone?: string },
+): ContinuumError {
   if (isContinuumError(error)) return error as ContinuumError;
   const info = classifyGcpError(error);
-  const place = where.zone !== undefined ? `project ${where.project}, zone ${where.zone}` : `project ${where.project}`;
+  const place =
+    where.zone !== undefined ? `project ${where.project}, zone ${where.zone}` : `project ${where.project}`;
   const base = `GCP: ${doing} failed in ${place}: ${info.message}`;
   const details = { kind: info.kind, status: info.status ?? null, reason: info.reason ?? null };
   switch (info.kind) {
@@ -226,7 +250,11 @@ export function toContinuumError(error: unknown, doing: string, where: { project
         cause: error,
         details,
       });
-    default:
+    case 'exists':
+    case 'invalid':
+    case 'rate-limit':
+    case 'unavailable':
+    case 'other':
       return new ContinuumError('GCP_API_ERROR', base, { cause: error, details });
   }
 }

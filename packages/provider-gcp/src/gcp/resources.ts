@@ -66,7 +66,9 @@ export function instanceBody(plan: GcpPlan, instance: PlannedInstance, access: I
       {
         network: `projects/${plan.project}/global/networks/${plan.network}`,
         subnetwork: `projects/${plan.project}/regions/${plan.region}/subnetworks/${instance.subnet}`,
-        accessConfigs: access.externalIp ? [{ name: 'External NAT', type: 'ONE_TO_ONE_NAT', networkTier: 'PREMIUM' }] : [],
+        accessConfigs: access.externalIp
+          ? [{ name: 'External NAT', type: 'ONE_TO_ONE_NAT', networkTier: 'PREMIUM' }]
+          : [],
       },
     ],
     metadata: {
@@ -84,10 +86,14 @@ export function instanceBody(plan: GcpPlan, instance: PlannedInstance, access: I
 }
 
 /** Internal and external IPv4 of a created instance. */
-export function instanceAddresses(instance: Instance): { internal: string | undefined; external: string | undefined } {
+export function instanceAddresses(instance: Instance): {
+  internal: string | undefined;
+  external: string | undefined;
+} {
   const nic = instance.networkInterfaces?.[0];
   return {
     internal: nic?.networkIP ?? undefined,
-    external: nic?.accessConfigs?.find((a) => typeof a.natIP === 'string' && a.natIP !== '')?.natIP ?? undefined,
+    external:
+      nic?.accessConfigs?.find((a) => typeof a.natIP === 'string' && a.natIP !== '')?.natIP ?? undefined,
   };
 }

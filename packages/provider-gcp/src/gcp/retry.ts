@@ -52,11 +52,19 @@ export async function withRetry<T>(fn: () => Promise<T>, options: RetryOptions =
 }
 
 /** Reject after `ms` (the underlying request keeps going but its result is ignored). */
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string, signal?: AbortSignal): Promise<T> {
+export async function withTimeout<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+  signal?: AbortSignal,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   const guards = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new GcpTimeoutError(`${what} did not finish within ${Math.round(ms / 1000)} s`)), ms);
+    timer = setTimeout(
+      () => reject(new GcpTimeoutError(`${what} did not finish within ${Math.round(ms / 1000)} s`)),
+      ms,
+    );
     if (signal !== undefined) {
       onAbort = () => reject(abortError(signal));
       if (signal.aborted) onAbort();
@@ -72,7 +80,11 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
 }
 
 /** Run `fn` over `items` with at most `limit` in flight; all settle, results in input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
   const results: PromiseSettledResult<R>[] = new Array<PromiseSettledResult<R>>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -6,7 +6,10 @@ import { join } from 'node:path';
  * A throwaway service-account key made for the test (never a real credential): the client signs
  * self-signed JWTs with it and the fake Compute server verifies them with the public half.
  */
-export function makeServiceAccount(dir: string, project: string): { keyFile: string; publicKeyPem: string; privateKeyPem: string } {
+export function makeServiceAccount(
+  dir: string,
+  project: string,
+): { keyFile: string; publicKeyPem: string; privateKeyPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },

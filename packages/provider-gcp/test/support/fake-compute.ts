@@ -100,7 +100,9 @@ function matchFilter(filter: string | null, item: Json): boolean {
 export async function startFakeCompute(options: FakeComputeOptions): Promise<FakeCompute> {
   const key = options.publicKeyPem !== undefined ? createPublicKey(options.publicKeyPem) : undefined;
   const machines = options.machineTypes ?? DEFAULT_MACHINES;
-  const families = new Set(options.imageFamilies ?? ['ubuntu-os-cloud/ubuntu-2404-lts-amd64', 'debian-cloud/debian-12']);
+  const families = new Set(
+    options.imageFamilies ?? ['ubuntu-os-cloud/ubuntu-2404-lts-amd64', 'debian-cloud/debian-12'],
+  );
   const networks = new Map<string, Json>();
   const subnetworks = new Map<string, Json>();
   const firewalls = new Map<string, Json>();
@@ -121,9 +123,27 @@ export async function startFakeCompute(options: FakeComputeOptions): Promise<Fak
     res.end(JSON.stringify(body));
   };
   const apiError = (res: ServerResponse, status: number, reason: string, message: string): void =>
-    send(res, status, { error: { code: status, message, errors: [{ message, domain: status === 403 && reason === 'quotaExceeded' ? 'usageLimits' : 'global', reason }] } });
+    send(res, status, {
+      error: {
+        code: status,
+        message,
+        errors: [
+          {
+            message,
+            domain: status === 403 && reason === 'quotaExceeded' ? 'usageLimits' : 'global',
+            reason,
+          },
+        ],
+      },
+    });
 
-  const startOp = (scope: string, opType: string, target: string, apply: () => void, error?: Fault['operationError']): Json => {
+  const startOp = (
+    scope: string,
+    opType: string,
+    target: string,
+    apply: () => void,
+    error?: Fault['operationError'],
+  ): Json => {
     const name = `operation-${Date.now()}-${++opCounter}`;
     const resource: Json = {
       kind: 'compute#operation',
@@ -138,7 +158,13 @@ export async function startFakeCompute(options: FakeComputeOptions): Promise<Fak
       ...(scope.startsWith('zones/') ? { zone: `${base()}/${scope}` } : {}),
       ...(scope.startsWith('regions/') ? { region: `${base()}/${scope}` } : {}),
     };
-    const op: Op = { resource, polls: options.operationPolls ?? 1, scope, apply, ...(error ? { error } : {}) };
+    const op: Op = {
+      resource,
+      polls: options.operationPolls ?? 1,
+      scope,
+      apply,
+      ...(error ? { error } : {}),
+    };
     ops.set(name, op);
     return { ...resource };
   };
@@ -173,13 +199,20 @@ export async function startFakeCompute(options: FakeComputeOptions): Promise<Fak
     const start = Number(query.get('pageToken') ?? '0');
     const page = filtered.slice(start, start + max);
     const next = start + max < filtered.length ? String(start + max) : undefined;
-    send(res, 200, { kind, id: 'list', items: page, selfLink: base(), ...(next !== undefined ? { nextPageToken: next } : {}) });
+    send(res, 200, {
+      kind,
+      id: 'list',
+      items: page,
+      selfLink: base(),
+      ...(next !== undefined ? { nextPageToken: next } : {}),
+    });
   };
 
   const quotaList = (q: Record<string, { limit: number; usage: number }> | undefined): Json[] =>
     Object.entries(q ?? {}).map(([metric, v]) => ({ metric, limit: v.limit, usage: v.usage }));
 
-  const lastSegment = (link: unknown): string => String(link ?? '').split('/').at(-1) ?? '';
+  const lastSegment = (link: unknown): string =>
+    (typeof link === 'string' ? link : '').split('/').at(-1) ?? '';
 
   const handle = (req: IncomingMessage, res: ServerResponse, body: string): void => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -192,7 +225,8 @@ export async function startFakeCompute(options: FakeComputeOptions): Promise<Fak
     const authorized = auth.startsWith('Bearer ') && verifyJwt(auth.slice(7), key);
     const prefix = '/compute/v1/projects/';
     requests.push({ method, path: url.pathname, query: url.search, authorized });
-    if (!authorized) return apiError(res, 401, 'authError', 'Request had invalid authentication credentials.');
+    if (!authorized)
+      return apiError(res, 401, 'authError', 'Request had invalid authentication credentials.');
     if (!url.pathname.startsWith(prefix)) return apiError(res, 404, 'notFound', `no route ${url.pathname}`);
     const rest = url.pathname.slice(prefix.length);
     const slash = rest.indexOf('/');
@@ -201,35 +235,87 @@ export async function startFakeCompute(options: FakeComputeOptions): Promise<Fak
     // Image families live in public image projects.
     const fam = /^global\/images\/family\/([^/]+)$/.exec(path);
     if (fam !== null && method === 'GET') {
-      if (!families.has(`${project}/${fam[1]}`)) return apiError(res, 404, 'notFound', `The resource 'projects/${project}/global/images/family/${fam[1]}' was not found`);
-      return send(res, 200, { kind: 'compute#image', name: `${fam[1]}-v20251101`, family: fam[1], status: 'READY', diskSizeGb: '10' });
+      if (!families.has(`${project}/${fam[1]}`))
+        return apiError(
+          res,
+          404,
+          'notFound',
+          `The resource 'projects/${project}/global/images/family/${fam[1]}' was not found`,
+        );
+      return send(res, 200, {
+        kind: 'compute#image',
+        name: `${fam[1]}-v20251101`,
+        family: fam[1],
+        status: 'READY',
+        diskSizeGb: '10',
+      });
     }
-    if (project !== options.project) return apiError(res, 403, 'forbidden', `Required 'compute.projects.get' permission for 'projects/${project}'`);
+    if (project !== options.project)
+      return apiError(
+        res,
+        403,
+        'forbidden',
+        `Required 'compute.projects.get' permission for 'projects/${project}'`,
+      );
 
-    const fault = faults.find((f) => (f.method === undefined || f.method === method) && f.path.test(path) && (f.times ?? 1) > 0);
+    const fault = faults.find(
+      (f) => (f.method === undefined || f.method === method) && f.path.test(path) && (f.times ?? 1) > 0,
+    );
     if (fault !== undefined) {
       fault.times = (fault.times ?? 1) - 1;
       if (fault.operationError === undefined) {
-        return apiError(res, fault.status ?? 403, fault.reason ?? 'forbidden', fault.message ?? 'injected fault');
+        return apiError(
+          res,
+          fault.status ?? 403,
+          fault.reason ?? 'forbidden',
+          fault.message ?? 'injected fault',
+        );
       }
     }
     const payload = body !== '' ? (JSON.parse(body) as Json) : {};
     let m: RegExpExecArray | null;
 
     if (path === '' && method === 'GET') {
-      return send(res, 200, { kind: 'compute#project', name: options.project, id: '1234', quotas: quotaList(options.projectQuotas) });
+      return send(res, 200, {
+        kind: 'compute#project',
+        name: options.project,
+        id: '1234',
+        quotas: quotaList(options.projectQuotas),
+      });
     }
     if ((m = /^regions\/([^/]+)$/.exec(path)) && method === 'GET') {
-      return send(res, 200, { kind: 'compute#region', name: m[1], status: 'UP', quotas: quotaList(options.regionQuotas) });
+      return send(res, 200, {
+        kind: 'compute#region',
+        name: m[1],
+        status: 'UP',
+        quotas: quotaList(options.regionQuotas),
+      });
     }
     if ((m = /^zones\/([^/]+)$/.exec(path)) && method === 'GET') {
       const zone = m[1] as string;
-      if (!/^[a-z]+-[a-z]+\d+-[a-z]$/.test(zone)) return apiError(res, 404, 'notFound', `The resource 'projects/${project}/zones/${zone}' was not found`);
-      return send(res, 200, { kind: 'compute#zone', name: zone, status: 'UP', region: `${base()}/regions/${zone.replace(/-[a-z]$/, '')}` });
+      if (!/^[a-z]+-[a-z]+\d+-[a-z]$/.test(zone))
+        return apiError(
+          res,
+          404,
+          'notFound',
+          `The resource 'projects/${project}/zones/${zone}' was not found`,
+        );
+      return send(res, 200, {
+        kind: 'compute#zone',
+        name: zone,
+        status: 'UP',
+        region: `${base()}/regions/${zone.replace(/-[a-z]$/, '')}`,
+      });
     }
     if ((m = /^zones\/([^/]+)\/machineTypes\/([^/]+)$/.exec(path)) && method === 'GET') {
       const mt = machines[m[2] as string];
-      if (mt === undefined) return apiError(res, 404, 'notFound', `The resource 'projects/${project}/zones/${m[1]}/machineTypes/${m[2]}' was not found`);
+      if (mt === undefined)
+        return apiError(
+          res,
+          404,
+          'notFound',
+          `The resource 'projects/${project}/zones/${m[1]}/machineTypes/${m[2]}' was not found`,
+        );
       return send(res, 200, { kind: 'compute#machineType', name: m[2], ...mt });
     }
     // Operations
@@ -243,68 +329,179 @@ export async function startFakeCompute(options: FakeComputeOptions): Promise<Fak
     if (path === 'global/networks') {
       if (method === 'GET') return list(res, 'compute#networkList', [...networks.values()], url.searchParams);
       const name = String(payload['name']);
-      if (networks.has(name)) return apiError(res, 409, 'alreadyExists', `The resource 'projects/${project}/global/networks/${name}' already exists`);
+      if (networks.has(name))
+        return apiError(
+          res,
+          409,
+          'alreadyExists',
+          `The resource 'projects/${project}/global/networks/${name}' already exists`,
+        );
       const target = `${base()}/global/networks/${name}`;
       const error = fault?.operationError;
-      return send(res, 200, startOp('global', 'insert', target, () => networks.set(name, { ...payload, selfLink: target, kind: 'compute#network' }), error));
+      return send(
+        res,
+        200,
+        startOp(
+          'global',
+          'insert',
+          target,
+          () => networks.set(name, { ...payload, selfLink: target, kind: 'compute#network' }),
+          error,
+        ),
+      );
     }
     if ((m = /^global\/networks\/([^/]+)$/.exec(path))) {
       const name = m[1] as string;
       const net = networks.get(name);
-      if (net === undefined) return apiError(res, 404, 'notFound', `The resource 'projects/${project}/global/networks/${name}' was not found`);
+      if (net === undefined)
+        return apiError(
+          res,
+          404,
+          'notFound',
+          `The resource 'projects/${project}/global/networks/${name}' was not found`,
+        );
       if (method === 'GET') return send(res, 200, net);
-      const users = [...subnetworks.values(), ...firewalls.values()].filter((x) => lastSegment(x['network']) === name);
+      const users = [...subnetworks.values(), ...firewalls.values()].filter(
+        (x) => lastSegment(x['network']) === name,
+      );
       if (users.length > 0) {
-        return apiError(res, 400, 'resourceInUseByAnotherResource', `The network resource 'projects/${project}/global/networks/${name}' is already being used by '${String(users[0]?.['selfLink'])}'`);
+        return apiError(
+          res,
+          400,
+          'resourceInUseByAnotherResource',
+          `The network resource 'projects/${project}/global/networks/${name}' is already being used by '${String(users[0]?.['selfLink'])}'`,
+        );
       }
-      return send(res, 200, startOp('global', 'delete', net['selfLink'] as string, () => networks.delete(name)));
+      return send(
+        res,
+        200,
+        startOp('global', 'delete', net['selfLink'] as string, () => networks.delete(name)),
+      );
     }
     // Subnetworks
     if ((m = /^regions\/([^/]+)\/subnetworks$/.exec(path))) {
       const region = m[1] as string;
-      if (method === 'GET') return list(res, 'compute#subnetworkList', [...subnetworks.values()].filter((s) => lastSegment(s['region']) === region), url.searchParams);
+      if (method === 'GET')
+        return list(
+          res,
+          'compute#subnetworkList',
+          [...subnetworks.values()].filter((s) => lastSegment(s['region']) === region),
+          url.searchParams,
+        );
       const name = String(payload['name']);
-      if (subnetworks.has(name)) return apiError(res, 409, 'alreadyExists', `The resource 'projects/${project}/regions/${region}/subnetworks/${name}' already exists`);
-      if (!networks.has(lastSegment(payload['network']))) return apiError(res, 404, 'notFound', `The resource '${String(payload['network'])}' was not found`);
+      if (subnetworks.has(name))
+        return apiError(
+          res,
+          409,
+          'alreadyExists',
+          `The resource 'projects/${project}/regions/${region}/subnetworks/${name}' already exists`,
+        );
+      if (!networks.has(lastSegment(payload['network'])))
+        return apiError(res, 404, 'notFound', `The resource '${String(payload['network'])}' was not found`);
       const target = `${base()}/regions/${region}/subnetworks/${name}`;
-      return send(res, 200, startOp(`regions/${region}`, 'insert', target, () => subnetworks.set(name, { ...payload, region: `${base()}/regions/${region}`, selfLink: target, gatewayAddress: '' })));
+      return send(
+        res,
+        200,
+        startOp(`regions/${region}`, 'insert', target, () =>
+          subnetworks.set(name, {
+            ...payload,
+            region: `${base()}/regions/${region}`,
+            selfLink: target,
+            gatewayAddress: '',
+          }),
+        ),
+      );
     }
     if ((m = /^regions\/([^/]+)\/subnetworks\/([^/]+)$/.exec(path))) {
       const name = m[2] as string;
       const subnet = subnetworks.get(name);
-      if (subnet === undefined) return apiError(res, 404, 'notFound', `The resource 'projects/${project}/regions/${m[1]}/subnetworks/${name}' was not found`);
+      if (subnet === undefined)
+        return apiError(
+          res,
+          404,
+          'notFound',
+          `The resource 'projects/${project}/regions/${m[1]}/subnetworks/${name}' was not found`,
+        );
       if (method === 'GET') return send(res, 200, subnet);
-      const user = [...instances.values()].find((i) => lastSegment((i['networkInterfaces'] as Json[])[0]?.['subnetwork']) === name);
-      if (user !== undefined) return apiError(res, 400, 'resourceInUseByAnotherResource', `The subnetwork resource '${name}' is already being used by '${String(user['selfLink'])}'`);
-      return send(res, 200, startOp(`regions/${m[1]}`, 'delete', subnet['selfLink'] as string, () => subnetworks.delete(name)));
+      const user = [...instances.values()].find(
+        (i) => lastSegment((i['networkInterfaces'] as Json[])[0]?.['subnetwork']) === name,
+      );
+      if (user !== undefined)
+        return apiError(
+          res,
+          400,
+          'resourceInUseByAnotherResource',
+          `The subnetwork resource '${name}' is already being used by '${String(user['selfLink'])}'`,
+        );
+      return send(
+        res,
+        200,
+        startOp(`regions/${m[1]}`, 'delete', subnet['selfLink'] as string, () => subnetworks.delete(name)),
+      );
     }
     // Firewalls
     if (path === 'global/firewalls') {
-      if (method === 'GET') return list(res, 'compute#firewallList', [...firewalls.values()], url.searchParams);
+      if (method === 'GET')
+        return list(res, 'compute#firewallList', [...firewalls.values()], url.searchParams);
       const name = String(payload['name']);
-      if (firewalls.has(name)) return apiError(res, 409, 'alreadyExists', `The resource 'projects/${project}/global/firewalls/${name}' already exists`);
-      if (!networks.has(lastSegment(payload['network']))) return apiError(res, 404, 'notFound', `The resource '${String(payload['network'])}' was not found`);
+      if (firewalls.has(name))
+        return apiError(
+          res,
+          409,
+          'alreadyExists',
+          `The resource 'projects/${project}/global/firewalls/${name}' already exists`,
+        );
+      if (!networks.has(lastSegment(payload['network'])))
+        return apiError(res, 404, 'notFound', `The resource '${String(payload['network'])}' was not found`);
       const target = `${base()}/global/firewalls/${name}`;
-      return send(res, 200, startOp('global', 'insert', target, () => firewalls.set(name, { ...payload, selfLink: target })));
+      return send(
+        res,
+        200,
+        startOp('global', 'insert', target, () => firewalls.set(name, { ...payload, selfLink: target })),
+      );
     }
     if ((m = /^global\/firewalls\/([^/]+)$/.exec(path))) {
       const name = m[1] as string;
       const fw = firewalls.get(name);
-      if (fw === undefined) return apiError(res, 404, 'notFound', `The resource 'projects/${project}/global/firewalls/${name}' was not found`);
+      if (fw === undefined)
+        return apiError(
+          res,
+          404,
+          'notFound',
+          `The resource 'projects/${project}/global/firewalls/${name}' was not found`,
+        );
       if (method === 'GET') return send(res, 200, fw);
-      return send(res, 200, startOp('global', 'delete', fw['selfLink'] as string, () => firewalls.delete(name)));
+      return send(
+        res,
+        200,
+        startOp('global', 'delete', fw['selfLink'] as string, () => firewalls.delete(name)),
+      );
     }
     // Instances
     if ((m = /^zones\/([^/]+)\/instances$/.exec(path))) {
       const zone = m[1] as string;
-      if (method === 'GET') return list(res, 'compute#instanceList', [...instances.values()], url.searchParams);
+      if (method === 'GET')
+        return list(res, 'compute#instanceList', [...instances.values()], url.searchParams);
       const name = String(payload['name']);
-      if (instances.has(name)) return apiError(res, 409, 'alreadyExists', `The resource 'projects/${project}/zones/${zone}/instances/${name}' already exists`);
+      if (instances.has(name))
+        return apiError(
+          res,
+          409,
+          'alreadyExists',
+          `The resource 'projects/${project}/zones/${zone}/instances/${name}' already exists`,
+        );
       const nic = ((payload['networkInterfaces'] as Json[] | undefined) ?? [])[0] ?? {};
       const subnet = subnetworks.get(lastSegment(nic['subnetwork']));
-      if (subnet === undefined) return apiError(res, 404, 'notFound', `The resource '${String(nic['subnetwork'])}' was not found`);
+      if (subnet === undefined)
+        return apiError(res, 404, 'notFound', `The resource '${String(nic['subnetwork'])}' was not found`);
       const mt = lastSegment(payload['machineType']);
-      if (machines[mt] === undefined) return apiError(res, 404, 'notFound', `Invalid value for field 'resource.machineType': '${String(payload['machineType'])}'. Machine type with name '${mt}' does not exist in zone '${zone}'.`);
+      if (machines[mt] === undefined)
+        return apiError(
+          res,
+          404,
+          'notFound',
+          `Invalid value for field 'resource.machineType': '${String(payload['machineType'])}'. Machine type with name '${mt}' does not exist in zone '${zone}'.`,
+        );
       const target = `${base()}/zones/${zone}/instances/${name}`;
       const error = fault?.operationError;
       return send(
@@ -318,7 +515,9 @@ export async function startFakeCompute(options: FakeComputeOptions): Promise<Fak
             const index = instanceCounter++;
             const cidr = String(subnet['ipCidrRange']);
             const [a, b, c] = cidr.split('/')[0]!.split('.');
-            const used = [...instances.values()].filter((i) => lastSegment((i['networkInterfaces'] as Json[])[0]?.['subnetwork']) === subnet['name']).length;
+            const used = [...instances.values()].filter(
+              (i) => lastSegment((i['networkInterfaces'] as Json[])[0]?.['subnetwork']) === subnet['name'],
+            ).length;
             const networkIP = `${a}.${b}.${c}.${used + 2}`;
             const accessConfigs = ((nic['accessConfigs'] as Json[] | undefined) ?? []).map((ac) => ({
               ...ac,
@@ -326,7 +525,14 @@ export async function startFakeCompute(options: FakeComputeOptions): Promise<Fak
             }));
             const disk = (payload['disks'] as Json[] | undefined)?.[0];
             const init = (disk?.['initializeParams'] ?? {}) as Json;
-            disks.set(name, { kind: 'compute#disk', name, labels: init['labels'] ?? {}, sizeGb: String(init['diskSizeGb'] ?? '10'), users: [target], selfLink: `${base()}/zones/${zone}/disks/${name}` });
+            disks.set(name, {
+              kind: 'compute#disk',
+              name,
+              labels: init['labels'] ?? {},
+              sizeGb: JSON.stringify(init['diskSizeGb'] ?? 10),
+              users: [target],
+              selfLink: `${base()}/zones/${zone}/disks/${name}`,
+            });
             instances.set(name, {
               ...payload,
               kind: 'compute#instance',
@@ -347,7 +553,13 @@ export async function startFakeCompute(options: FakeComputeOptions): Promise<Fak
     if ((m = /^zones\/([^/]+)\/instances\/([^/]+)$/.exec(path))) {
       const name = m[2] as string;
       const instance = instances.get(name);
-      if (instance === undefined) return apiError(res, 404, 'notFound', `The resource 'projects/${project}/zones/${m[1]}/instances/${name}' was not found`);
+      if (instance === undefined)
+        return apiError(
+          res,
+          404,
+          'notFound',
+          `The resource 'projects/${project}/zones/${m[1]}/instances/${name}' was not found`,
+        );
       if (method === 'GET') {
         const left = bootPolls.get(name) ?? 0;
         if (left > 0) {
@@ -373,10 +585,26 @@ export async function startFakeCompute(options: FakeComputeOptions): Promise<Fak
     if ((m = /^zones\/([^/]+)\/disks\/([^/]+)$/.exec(path))) {
       const name = m[2] as string;
       const disk = disks.get(name);
-      if (disk === undefined) return apiError(res, 404, 'notFound', `The resource 'projects/${project}/zones/${m[1]}/disks/${name}' was not found`);
+      if (disk === undefined)
+        return apiError(
+          res,
+          404,
+          'notFound',
+          `The resource 'projects/${project}/zones/${m[1]}/disks/${name}' was not found`,
+        );
       if (method === 'GET') return send(res, 200, disk);
-      if (instances.has(name)) return apiError(res, 400, 'resourceInUseByAnotherResource', `The disk resource '${name}' is already being used by '${name}'`);
-      return send(res, 200, startOp(`zones/${m[1]}`, 'delete', disk['selfLink'] as string, () => disks.delete(name)));
+      if (instances.has(name))
+        return apiError(
+          res,
+          400,
+          'resourceInUseByAnotherResource',
+          `The disk resource '${name}' is already being used by '${name}'`,
+        );
+      return send(
+        res,
+        200,
+        startOp(`zones/${m[1]}`, 'delete', disk['selfLink'] as string, () => disks.delete(name)),
+      );
     }
     return apiError(res, 404, 'notFound', `no route ${method} ${path}`);
   };

@@ -27,14 +27,18 @@ export function parseIni(text: string): Record<string, Record<string, string>> {
   return out;
 }
 
-const unquote = (v: string | undefined): string | undefined => (v === undefined ? undefined : v.replace(/^"(.*)"$/, '$1'));
+const unquote = (v: string | undefined): string | undefined =>
+  v === undefined ? undefined : v.replace(/^"(.*)"$/, '$1');
 
 export interface LegacyGcp {
   topology: Topology;
   options: Record<string, unknown>;
 }
 
-export function loadLegacyGcp(path: string, fill: { project: string; zone: string; region: string; credentials?: string }): LegacyGcp {
+export function loadLegacyGcp(
+  path: string,
+  fill: { project: string; zone: string; region: string; credentials?: string },
+): LegacyGcp {
   const ini = parseIni(readFileSync(path, 'utf8'));
   const inf = ini['infrastructure'] ?? {};
   const bench = ini['benchmark'] ?? {};
@@ -54,7 +58,8 @@ export function loadLegacyGcp(path: string, fill: { project: string; zone: strin
   ) as Record<Tier, TierSpec>;
   const rm = bench['resource_manager'];
   const infraOnly = /^(true|yes|1)$/i.test(inf['infra_only'] ?? '');
-  const withController = !infraOnly && rm !== undefined && ['kubernetes', 'kubeedge', 'kubecontrol', 'kube_kata'].includes(rm);
+  const withController =
+    !infraOnly && rm !== undefined && ['kubernetes', 'kubeedge', 'kubecontrol', 'kube_kata'].includes(rm);
   const present = TIERS.filter((t) => tiers[t].nodes > 0);
   const overrides: LinkOverrides = {};
   const cls: [string, keyof LinkOverrides][] = [
@@ -76,7 +81,11 @@ export function loadLegacyGcp(path: string, fill: { project: string; zone: strin
     mode: deriveMode({ cloud: tiers.cloud.nodes, edge: tiers.edge.nodes, endpoint: tiers.endpoint.nodes }),
     tiers,
     nodes: resolveNodes(tiers, withController),
-    network: { emulation: /^(true|yes|1)$/i.test(inf['network_emulation'] ?? ''), preset, links: resolveLinks(preset, overrides, present) },
+    network: {
+      emulation: /^(true|yes|1)$/i.test(inf['network_emulation'] ?? ''),
+      preset,
+      links: resolveLinks(preset, overrides, present),
+    },
   };
   const machineTypes: Record<string, string> = {};
   for (const t of TIERS) {

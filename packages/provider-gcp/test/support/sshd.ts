@@ -82,7 +82,8 @@ export async function startSshd(dir: string): Promise<TestSshd> {
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const pid = child.pid as number;
-  const ref = { pid, startTime: processStartTime(pid) };
+  const startTime = processStartTime(pid);
+  const ref = { pid, ...(startTime !== undefined ? { startTime } : {}) };
   try {
     await waitForPort(port, Date.now() + 10_000);
   } catch (error) {
