@@ -5,7 +5,7 @@
 // interleaved so background load hits all variants alike. Printed, not asserted.
 // Run after `npm run build` (which also writes the oclif manifests).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,12 +44,12 @@ const median = (xs) => {
 
 try {
   const caps = timeOnce(variants['continuum capabilities']).stdout;
-  const firstParty = ['local', 'mqtt', 'image-classification'].filter((n) =>
-    new RegExp(`\\s${n}\\s`).test(caps),
-  );
-  const manifests = ['core', 'provider-local', 'os-mqtt', 'app-image-classification'].filter((p) =>
-    existsSync(join(root, '..', p, 'oclif.manifest.json')),
-  );
+  const firstParty = [...caps.matchAll(/^\S+\s+(\S+)\s+@continuum\/\S+@/gm)].map((m) => m[1]);
+  const firstPartyList = JSON.parse(
+    readFileSync(join(root, 'first-party', 'package.json'), 'utf8'),
+  ).dependencies;
+  const packages = ['core', ...Object.keys(firstPartyList).map((n) => n.replace('@continuum/', ''))];
+  const manifests = packages.filter((p) => existsSync(join(root, '..', p, 'oclif.manifest.json')));
   for (const argv of Object.values(variants)) timeOnce(argv); // warm the file cache
   const samples = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
   for (let i = 0; i < runs; i++)

@@ -295,7 +295,15 @@ export class RunEngine {
               `${stepId(w)} was created by ${recorded}; using ${entry.pluginName}@${entry.pluginVersion} to manage it.`,
             );
         }
-        const cap = await registry.load(entry);
+        let cap: Capability;
+        try {
+          cap = await registry.load(entry);
+        } catch (error) {
+          // A broken plugin must not stop the others from being torn down.
+          const step = state.findStep(w.kind, w.name);
+          if (step !== undefined && step.status !== 'torn-down') missing.push(`${stepId(w)}: ${(error as Error).message}`);
+          continue;
+        }
         let opts: unknown = w.options;
         if (cap.configSchema !== undefined) {
           const v = await validateWithSchema(cap.configSchema, w.options);
