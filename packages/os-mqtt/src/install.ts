@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ContinuumError,
+  assertHostCanReach,
   abortError,
   isContinuumError,
   runTag,
@@ -147,6 +148,8 @@ async function startBroker(
     );
   }
   const choice = await chooseImplementation(node, options.implementation);
+  // Readiness is probed from the host: never let that traffic follow a default route off the machine.
+  await assertHostCanReach(node);
   if (await tcpPortInUse(node.address, port)) {
     throw new ContinuumError(
       'MQTT_PORT_IN_USE',

@@ -12,3 +12,4 @@ export * from './stats.js';
 export { createProcessRunner } from './process-runner.js';
 export { measureRttMatrix, parsePingRtts, rttToleranceMs, tierPairs } from './emulation-check.js';
 export { createHostNode, isSameProcessRunning, processStartTime, stopHostProcess, type HostNodeOptions } from './host-node.js';
+export { assertHostCanReach, hostRouteIsLocal } from './host-route.js';

@@ -141,3 +141,9 @@ export function hostPrefixesFromIpJson(routesJson: string, addrsJson: string): s
   }
   return out;
 }
+
+/** The host's address on the run bridge: the last usable address of the /16, outside every tier block. */
+export function hostManagementAddress(subnet: string): string {
+  const { base } = parseCidr(subnet);
+  return intToIp(base + 0xfffe);
+}

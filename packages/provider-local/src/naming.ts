@@ -20,6 +20,13 @@ export interface RunNames {
   hub: string;
   /** Scratch veth pair for the netem probe. */
   scratch: [string, string];
+  /**
+   * Management link between the host and the run's bridge: [host end, hub end]. It gives the
+   * host an on-link route to every node address, so host-side checks (broker readiness, metrics
+   * scrapes, `continuum status` users) reach nodes locally instead of following the default route
+   * off the machine. It is not shaped: it is the operator's network, not an emulated link.
+   */
+  management: [string, string];
   namespace(nodeName: string): string;
   /** cgroup directory name (relative to a controller root) for the whole run and for a node. */
   cgroupRun: string;
@@ -42,6 +49,7 @@ export function runNames(tag: string): RunNames {
     hub: `ct-${tag}-hub`,
     bridgeTap: (i) => iface('b', i),
     scratch: [`ct${tag}s0`, `ct${tag}s1`],
+    management: [`ct${tag}h0`, `ct${tag}h1`],
     namespace: (nodeName) => `ct-${tag}-${nodeName}`,
     cgroupRun: `continuum-${tag}`,
     cgroupNode: (nodeName) => `continuum-${tag}/${nodeName}`,
@@ -50,7 +58,7 @@ export function runNames(tag: string): RunNames {
 
 /** Does an interface name belong to this run's naming scheme? (Used by the sweep in teardown.) */
 export function isRunInterface(tag: string, name: string): boolean {
-  return new RegExp(`^ct${tag}(br|[vbs]\\d+)$`).test(name);
+  return new RegExp(`^ct${tag}(br|[vbsh]\\d+)$`).test(name);
 }
 
 export function isRunNamespace(tag: string, name: string): boolean {

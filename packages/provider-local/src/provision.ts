@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ContinuumError, runTag } from '@continuum/plugin-api';
 import type { Context, EmulationReport, Infrastructure, Json, NodeInfo, Tier } from '@continuum/plugin-api';
-import { hostPrefixesFromIpJson, pickSubnet, planAddresses } from './address-plan.js';
+import { hostManagementAddress, hostPrefixesFromIpJson, parseCidr, pickSubnet, planAddresses } from './address-plan.js';
 import type { PlannedNode } from './address-plan.js';
 import {
   createNodeCgroup,
@@ -20,6 +20,7 @@ import { ensureRelayBinary, relayBinaryPath, startRelay } from './relay.js';
 import { relayConfig, relayRules, tcBatch } from './shaping.js';
 import type { DelayBackend } from './shaping.js';
 import { runNames } from './naming.js';
+import type { RunNames } from './naming.js';
 import type { LocalState } from './state.js';
 import { emptyState } from './state.js';
 
@@ -64,6 +65,27 @@ async function chooseSubnet(ctx: Ctx, tag: string): Promise<string> {
   return pickSubnet(tag, hostPrefixesFromIpJson(routes.stdout, addrs.stdout));
 }
 
+/**
+ * Attach the host to the run bridge with an address in the run subnet (see RunNames.management):
+ * without it the host would route node addresses through its default gateway.
+ */
+async function connectHost(names: RunNames, subnet: string): Promise<void> {
+  const [hostEnd, hubEnd] = names.management;
+  const prefix = parseCidr(subnet).prefix;
+  await run(['ip', '-batch', '-'], {
+    input:
+      [
+        `link add ${hostEnd} type veth peer name ${hubEnd} netns ${names.hub}`,
+        `link set ${hostEnd} addrgenmode none`,
+        `addr add ${hostManagementAddress(subnet)}/${prefix} dev ${hostEnd}`,
+        `link set ${hostEnd} up`,
+      ].join('\n') + '\n',
+  });
+  await run(['ip', '-n', names.hub, '-batch', '-'], {
+    input: `link set ${hubEnd} master ${names.bridge} up\n`,
+  });
+}
+
 export async function provisionNetns(ctx: Ctx): Promise<Infrastructure> {
   const t0 = performance.now();
   const timings: Record<string, number> = {};
@@ -91,6 +113,7 @@ export async function provisionNetns(ctx: Ctx): Promise<Infrastructure> {
   state.subnet = subnet;
   state.bridge = names.bridge;
   state.namespaces = [names.hub, ...planned.map((n) => names.namespace(n.name))];
+  state.links.push(names.management[0]);
   if (useRelay) {
     state.relay = {
       binary: ensureRelayBinary(relayBinaryPath()),
@@ -115,6 +138,7 @@ export async function provisionNetns(ctx: Ctx): Promise<Infrastructure> {
         ])),
   ];
   await run(['ip', '-n', names.hub, '-batch', '-'], { input: `${hubBatch.join('\n')}\n` });
+  await connectHost(names, subnet);
   timings['namespacesSeconds'] = elapsed(t);
 
   t = performance.now();

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isSameProcessRunning } from '@continuum/plugin-api';
+import { hostRouteIsLocal, isSameProcessRunning } from '@continuum/plugin-api';
 import type { Infrastructure, Node } from '@continuum/plugin-api';
 import { createTestContext } from '@continuum/plugin-api/testing';
 import provider, { cleanRunByTag } from '../src/index.js';
@@ -41,6 +41,12 @@ describe.runIf(isRoot)('netns nodes with the userspace relay (4g preset)', () =>
     const ee = infra.emulation.measurements.find((m) => m.fromTier === 'endpoint' && m.toTier === 'endpoint');
     expect(ee?.measuredRttMs).toBeLessThan(2);
     expect(relayRunning(ctx.state.get())).toBe(true);
+  });
+
+  it('puts every node on-link for the host (never routed through the default gateway)', async () => {
+    for (const node of infra.nodes) expect(await hostRouteIsLocal(node.address)).toBe(true);
+    const { stdout } = await nodes[0]!.exec(['ping', '-n', '-c', '1', '-W', '2', infra.nodes[0]!.address]);
+    expect(stdout).toContain('1 received');
   });
 
   it('gives every node its own address and a netns shell', async () => {
