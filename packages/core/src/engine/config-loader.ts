@@ -136,6 +136,20 @@ export async function loadConfigFile(path: string | undefined, cwd = process.cwd
     });
   }
   const format = formatOf(result.filepath);
+  if (
+    format === 'package.json' &&
+    typeof result.config === 'object' &&
+    'capabilities' in (result.config as object)
+  ) {
+    // In a plugin's own directory, package.json "continuum" is the plugin declaration, not a config.
+    throw new ContinuumError(
+      'CONFIG_NOT_FOUND',
+      `No Continuum config found in ${cwd} (package.json "continuum" there declares plugin capabilities).`,
+      {
+        hint: 'Pass a config file: continuum run path/to/continuum.config.yaml',
+      },
+    );
+  }
   let locator: SourceLocator | undefined;
   if (format === 'yaml' || format === 'json')
     locator = yamlLocator(result.filepath, readFileSync(result.filepath, 'utf8'));

@@ -153,6 +153,20 @@ describe('config loading', () => {
     expect((await loadConfigFile(undefined, d)).filepath).toBe(join(d, 'continuum.config.yaml'));
   });
 
+  it('does not mistake a plugin declaration in package.json for a config', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'continuum-plugin-dir-'));
+    writeFileSync(
+      join(d, 'package.json'),
+      JSON.stringify({ name: 'p', continuum: { apiVersion: 1, capabilities: [] } }),
+    );
+    await expect(loadConfigFile(undefined, d)).rejects.toMatchObject({
+      code: 'CONFIG_NOT_FOUND',
+      message: expect.stringContaining('declares plugin capabilities'),
+    });
+    writeFileSync(join(d, 'package.json'), JSON.stringify({ name: 'p', continuum: minimal }));
+    expect((await loadConfigFile(undefined, d)).raw).toEqual(minimal);
+  });
+
   it('reports unreadable, empty and syntactically broken files as config errors', async () => {
     await expect(loadConfigFile('nope.yaml', dir)).rejects.toMatchObject({ code: 'CONFIG_NOT_FOUND' });
     writeFileSync(join(dir, 'empty.yaml'), '');
