@@ -13,7 +13,12 @@ export function dockerEnv(endpoint: DockerEndpoint): Record<string, string> {
 }
 
 /** Runs `docker <args>` on the node with an argument array (never a shell string). */
-export function docker(node: Node, endpoint: DockerEndpoint, args: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+export function docker(
+  node: Node,
+  endpoint: DockerEndpoint,
+  args: readonly string[],
+  options: ExecOptions = {},
+): Promise<ExecResult> {
   return node.exec(['docker', ...args], { ...options, env: { ...dockerEnv(endpoint), ...options.env } });
 }
 

@@ -3,7 +3,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger, Node } from '@continuum/plugin-api';
 import { docker, type DockerEndpoint } from './docker-cli.js';
-import { buildRuntimeTarball, importChanges, planRuntimeImage, type RuntimeImagePlan } from './runtime-image.js';
+import {
+  buildRuntimeTarball,
+  importChanges,
+  planRuntimeImage,
+  type RuntimeImagePlan,
+} from './runtime-image.js';
 
 /** Every `node_modules` directory above this package: where the app's native addons are installed. */
 export function installationNodeModules(from: string = dirname(fileURLToPath(import.meta.url))): string[] {
@@ -26,11 +31,17 @@ export async function hasImage(node: Node, endpoint: DockerEndpoint, tag: string
  * the tarball is copied over the node's own channel (ssh for VMs, nothing for host nodes) and
  * `docker import`ed there, so guests need neither internet nor a registry.
  */
-export function createRuntimeImageDelivery(options: { cacheDir: string; endpoint: DockerEndpoint; log: Logger; nativeDirs?: readonly string[] }) {
+export function createRuntimeImageDelivery(options: {
+  cacheDir: string;
+  endpoint: DockerEndpoint;
+  log: Logger;
+  nativeDirs?: readonly string[];
+}) {
   let plan: Promise<RuntimeImagePlan> | undefined;
   let tarball: Promise<string> | undefined;
   const perNode = new Map<string, Promise<string>>();
-  const getPlan = (): Promise<RuntimeImagePlan> => (plan ??= planRuntimeImage({ nativeDirs: options.nativeDirs ?? installationNodeModules() }));
+  const getPlan = (): Promise<RuntimeImagePlan> =>
+    (plan ??= planRuntimeImage({ nativeDirs: options.nativeDirs ?? installationNodeModules() }));
   const ensure = (node: Node): Promise<string> => {
     let pending = perNode.get(node.name);
     if (pending === undefined) {
@@ -41,7 +52,9 @@ export function createRuntimeImageDelivery(options: { cacheDir: string; endpoint
         const file = await (tarball ??= buildRuntimeTarball(p, options.cacheDir));
         const remote = node.sharesHostFilesystem ? file : `/tmp/${p.tag.replace(/[^a-zA-Z0-9.-]/g, '_')}.tar`;
         if (!node.sharesHostFilesystem) await node.copy(file, remote);
-        await docker(node, options.endpoint, ['import', ...importChanges(p), remote, p.tag], { timeoutMs: 300_000 });
+        await docker(node, options.endpoint, ['import', ...importChanges(p), remote, p.tag], {
+          timeoutMs: 300_000,
+        });
         if (!node.sharesHostFilesystem) await node.exec(['rm', '-f', remote], { check: false });
         options.log.debug(`runtime image ${p.tag} imported on ${node.name} in ${Date.now() - started} ms`);
         return p.tag;

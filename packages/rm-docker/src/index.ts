@@ -16,8 +16,23 @@ import { docker, type DockerEndpoint } from './docker-cli.js';
 import { createRuntimeImageDelivery } from './images.js';
 import { createDockerRunner, removeRunContainers, type ContainerRecord } from './runner.js';
 
-export { containerName, docker, dockerEnv, RUN_LABEL, COMPONENT_LABEL, type DockerEndpoint } from './docker-cli.js';
-export { createDockerRunner, mountsFor, parseTimestampedLine, removeRunContainers, runArguments, timelineFromInspect, type ContainerRecord } from './runner.js';
+export {
+  containerName,
+  docker,
+  dockerEnv,
+  RUN_LABEL,
+  COMPONENT_LABEL,
+  type DockerEndpoint,
+} from './docker-cli.js';
+export {
+  createDockerRunner,
+  mountsFor,
+  parseTimestampedLine,
+  removeRunContainers,
+  runArguments,
+  timelineFromInspect,
+  type ContainerRecord,
+} from './runner.js';
 export { createRuntimeImageDelivery, hasImage, installationNodeModules } from './images.js';
 export { buildRuntimeTarball, parseLdd, planRuntimeImage } from './runtime-image.js';
 
@@ -47,41 +62,87 @@ export interface DockerCluster {
 
 /** Upstream's `mist` rule (continuum-upstream.md §2.7): workers are plain containers on edge nodes. */
 export function mistDiagnostics(topology: Topology): Diagnostic[] {
-  const { cloud, edge, endpoint } = { cloud: topology.tiers.cloud.nodes, edge: topology.tiers.edge.nodes, endpoint: topology.tiers.endpoint.nodes };
+  const { cloud, edge, endpoint } = {
+    cloud: topology.tiers.cloud.nodes,
+    edge: topology.tiers.edge.nodes,
+    endpoint: topology.tiers.endpoint.nodes,
+  };
   const out: Diagnostic[] = [];
-  const rule = 'the docker resource manager (upstream "mist") needs cloud nodes == 0, edge nodes >= 1, endpoint nodes >= 1 and endpoints divisible by edges';
-  if (cloud !== 0) out.push({ severity: 'error', path: 'infrastructure.cloud.nodes', message: `${cloud} cloud node(s) given, but ${rule}.`, hint: 'Set cloud nodes to 0, or use resourceManager kubernetes for cloud workers.' });
-  if (edge < 1) out.push({ severity: 'error', path: 'infrastructure.edge.nodes', message: `No edge nodes, but ${rule}.`, hint: 'Add at least one edge node: mist workers run on edge nodes.' });
-  if (endpoint < 1) out.push({ severity: 'error', path: 'infrastructure.endpoint.nodes', message: `No endpoint nodes, but ${rule}.`, hint: 'Add at least one endpoint node.' });
+  const rule =
+    'the docker resource manager (upstream "mist") needs cloud nodes == 0, edge nodes >= 1, endpoint nodes >= 1 and endpoints divisible by edges';
+  if (cloud !== 0)
+    out.push({
+      severity: 'error',
+      path: 'infrastructure.cloud.nodes',
+      message: `${cloud} cloud node(s) given, but ${rule}.`,
+      hint: 'Set cloud nodes to 0, or use resourceManager kubernetes for cloud workers.',
+    });
+  if (edge < 1)
+    out.push({
+      severity: 'error',
+      path: 'infrastructure.edge.nodes',
+      message: `No edge nodes, but ${rule}.`,
+      hint: 'Add at least one edge node: mist workers run on edge nodes.',
+    });
+  if (endpoint < 1)
+    out.push({
+      severity: 'error',
+      path: 'infrastructure.endpoint.nodes',
+      message: `No endpoint nodes, but ${rule}.`,
+      hint: 'Add at least one endpoint node.',
+    });
   if (edge >= 1 && endpoint % edge !== 0) {
-    out.push({ severity: 'error', path: 'infrastructure.endpoint.nodes', message: `${endpoint} endpoints cannot be spread evenly over ${edge} edge nodes: ${rule}.`, hint: `Use a multiple of ${edge} endpoints.` });
+    out.push({
+      severity: 'error',
+      path: 'infrastructure.endpoint.nodes',
+      message: `${endpoint} endpoints cannot be spread evenly over ${edge} edge nodes: ${rule}.`,
+      hint: `Use a multiple of ${edge} endpoints.`,
+    });
   }
   return out;
 }
 
 /** Makes sure docker answers on each node; installs docker.io over the node's exec if allowed. */
-export async function prepareDockerNodes(nodes: readonly Node[], endpoint: DockerEndpoint, options: { installDocker: boolean; log: Logger; signal?: AbortSignal }): Promise<void> {
+export async function prepareDockerNodes(
+  nodes: readonly Node[],
+  endpoint: DockerEndpoint,
+  options: { installDocker: boolean; log: Logger; signal?: AbortSignal },
+): Promise<void> {
   await Promise.all(
     nodes.map(async (node) => {
-      const probe = await docker(node, endpoint, ['version', '--format', '{{.Server.Version}}'], { check: false, timeoutMs: 30_000 });
+      const probe = await docker(node, endpoint, ['version', '--format', '{{.Server.Version}}'], {
+        check: false,
+        timeoutMs: 30_000,
+      });
       if (probe.exitCode === 0) {
         options.log.debug(`docker ${probe.stdout.trim()} on ${node.name}`);
         return;
       }
       if (!options.installDocker || node.access.kind !== 'ssh') {
-        throw new ContinuumError('DOCKER_UNAVAILABLE', `Docker does not answer on node ${node.name}: ${(probe.stderr || probe.stdout).trim().slice(0, 500)}`, {
-          hint:
-            node.access.kind === 'ssh'
-              ? 'Install docker.io in the node image, or set resourceManager.options.installDocker: true.'
-              : 'Start dockerd on this machine (see the rm-docker README) or set resourceManager.options.dockerHost.',
-        });
+        throw new ContinuumError(
+          'DOCKER_UNAVAILABLE',
+          `Docker does not answer on node ${node.name}: ${(probe.stderr || probe.stdout).trim().slice(0, 500)}`,
+          {
+            hint:
+              node.access.kind === 'ssh'
+                ? 'Install docker.io in the node image, or set resourceManager.options.installDocker: true.'
+                : 'Start dockerd on this machine (see the rm-docker README) or set resourceManager.options.dockerHost.',
+          },
+        );
       }
       options.log.progress(`installing docker.io on ${node.name}`);
       // A fixed script (no config values): Debian/Ubuntu guests reach their distribution mirror.
-      await node.exec(['sh', '-c', 'export DEBIAN_FRONTEND=noninteractive; apt-get update -q && apt-get install -y -q --no-install-recommends docker.io && (systemctl enable --now docker || service docker start)'], {
-        timeoutMs: 900_000,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
+      await node.exec(
+        [
+          'sh',
+          '-c',
+          'export DEBIAN_FRONTEND=noninteractive; apt-get update -q && apt-get install -y -q --no-install-recommends docker.io && (systemctl enable --now docker || service docker start)',
+        ],
+        {
+          timeoutMs: 900_000,
+          ...(options.signal ? { signal: options.signal } : {}),
+        },
+      );
     }),
   );
 }
@@ -91,7 +152,10 @@ function targetNodes(nodes: readonly Node[]): Node[] {
   return nodes.filter((n) => n.role !== 'cloud-controller');
 }
 
-export function dockerRunnerFor(ctx: Context<{ dockerHost?: string | undefined; network: string }, DockerState>, nodes: readonly Node[]): WorkloadRunner {
+export function dockerRunnerFor(
+  ctx: Context<{ dockerHost?: string | undefined; network: string }, DockerState>,
+  nodes: readonly Node[],
+): WorkloadRunner {
   const endpoint: DockerEndpoint = { host: ctx.config.dockerHost };
   const delivery = createRuntimeImageDelivery({ cacheDir: ctx.workDir, endpoint, log: ctx.log });
   let chain = Promise.resolve();
@@ -112,7 +176,9 @@ export function dockerRunnerFor(ctx: Context<{ dockerHost?: string | undefined; 
   });
 }
 
-export async function teardownContainers(ctx: Context<{ dockerHost?: string | undefined }, DockerState>): Promise<void> {
+export async function teardownContainers(
+  ctx: Context<{ dockerHost?: string | undefined }, DockerState>,
+): Promise<void> {
   const records = ctx.state.get()?.containers ?? [];
   const endpoint: DockerEndpoint = { host: ctx.config.dockerHost };
   const errors: string[] = [];
@@ -125,7 +191,11 @@ export async function teardownContainers(ctx: Context<{ dockerHost?: string | un
       errors.push(`${node.name}: ${(error as Error).message}`);
     }
   }
-  if (errors.length > 0) throw new ContinuumError('DOCKER_TEARDOWN_INCOMPLETE', `Some containers could not be removed: ${errors.join('; ')}`);
+  if (errors.length > 0)
+    throw new ContinuumError(
+      'DOCKER_TEARDOWN_INCOMPLETE',
+      `Some containers could not be removed: ${errors.join('; ')}`,
+    );
 }
 
 export default defineResourceManager<DockerOptions, DockerState>({
@@ -133,7 +203,7 @@ export default defineResourceManager<DockerOptions, DockerState>({
   description: 'Components as plain Docker containers on the nodes (upstream endpoints and "mist" mode)',
   usesController: false,
   configSchema: dockerOptionsSchema,
-  jsonSchema: () => z.toJSONSchema(dockerOptionsSchema, { io: 'input' }) as Record<string, unknown>,
+  jsonSchema: () => z.toJSONSchema(dockerOptionsSchema, { io: 'input' }),
   validate: (ctx) => Promise.resolve(mistDiagnostics(ctx.topology)),
   plan: (ctx) =>
     Promise.resolve(
@@ -145,11 +215,19 @@ export default defineResourceManager<DockerOptions, DockerState>({
     const nodes = targetNodes(ctx.nodes);
     const endpoint: DockerEndpoint = { host: ctx.config.dockerHost };
     await ctx.state.set({ containers: ctx.state.get()?.containers ?? [] });
-    await prepareDockerNodes(nodes, endpoint, { installDocker: ctx.config.installDocker, log: ctx.log, signal: ctx.signal });
+    await prepareDockerNodes(nodes, endpoint, {
+      installDocker: ctx.config.installDocker,
+      log: ctx.log,
+      signal: ctx.signal,
+    });
     // Deliver the runtime image before the benchmark clock starts.
     const delivery = createRuntimeImageDelivery({ cacheDir: ctx.workDir, endpoint, log: ctx.log });
     const tags = await Promise.all(nodes.map((n) => delivery.ensure(n)));
-    const cluster: DockerCluster = { runner: 'docker', nodes: nodes.map((n) => n.name), image: tags[0] ?? null };
+    const cluster: DockerCluster = {
+      runner: 'docker',
+      nodes: nodes.map((n) => n.name),
+      image: tags[0] ?? null,
+    };
     return cluster;
   },
   runner: (ctx) => dockerRunnerFor(ctx, targetNodes(ctx.nodes)),

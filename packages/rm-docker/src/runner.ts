@@ -42,7 +42,24 @@ export function parseTimestampedLine(raw: string): { time: number; line: string 
   return { time: base + frac, line: m[4] ?? '' };
 }
 
-const SYSTEM_DIRS = new Set(['/', '/bin', '/boot', '/dev', '/etc', '/lib', '/lib64', '/proc', '/run', '/sbin', '/sys', '/usr', '/var', '/tmp', '/root', '/home']);
+const SYSTEM_DIRS = new Set([
+  '/',
+  '/bin',
+  '/boot',
+  '/dev',
+  '/etc',
+  '/lib',
+  '/lib64',
+  '/proc',
+  '/run',
+  '/sbin',
+  '/sys',
+  '/usr',
+  '/var',
+  '/tmp',
+  '/root',
+  '/home',
+]);
 
 /** Nearest ancestor directory holding a package.json (the package a script belongs to). */
 function packageRoot(path: string): string | undefined {
@@ -95,7 +112,10 @@ export function mountsFor(spec: ComponentSpec, sharesHostFilesystem: boolean): s
 }
 
 /** The `docker run` arguments for a component (pure, unit-tested). */
-export function runArguments(spec: ComponentSpec, options: { name: string; runId: string; image: string; network: string; mounts: readonly string[] }): string[] {
+export function runArguments(
+  spec: ComponentSpec,
+  options: { name: string; runId: string; image: string; network: string; mounts: readonly string[] },
+): string[] {
   const args = ['run', '--detach', '--name', options.name, '--network', options.network];
   args.push('--label', `${RUN_LABEL}=${options.runId}`, '--label', `${COMPONENT_LABEL}=${spec.name}`);
   for (const [k, v] of Object.entries(spec.labels ?? {})) args.push('--label', `${k}=${v}`);
@@ -132,7 +152,13 @@ export function timelineFromInspect(created: string, state: InspectState): Statu
   const f = t(state.FinishedAt);
   if (!state.Running && f !== undefined && s !== undefined) {
     const ok = state.ExitCode === 0 && !state.OOMKilled;
-    const reason = state.OOMKilled ? 'OOMKilled' : state.Error !== '' ? state.Error : ok ? undefined : `exit code ${state.ExitCode}`;
+    const reason = state.OOMKilled
+      ? 'OOMKilled'
+      : state.Error !== ''
+        ? state.Error
+        : ok
+          ? undefined
+          : `exit code ${state.ExitCode}`;
     out.push({ time: f, phase: ok ? 'succeeded' : 'failed', ...(reason !== undefined ? { reason } : {}) });
   }
   return out;
@@ -145,9 +171,13 @@ export function createDockerRunner(options: DockerRunnerOptions): WorkloadRunner
     async run(spec: ComponentSpec, runOptions = {}): Promise<Workload> {
       const node = byName.get(spec.node);
       if (node === undefined) {
-        throw new ContinuumError('RUNNER_UNKNOWN_NODE', `Component ${spec.name} targets node "${spec.node}", which does not exist.`, {
-          hint: `Known nodes: ${[...byName.keys()].join(', ')}`,
-        });
+        throw new ContinuumError(
+          'RUNNER_UNKNOWN_NODE',
+          `Component ${spec.name} targets node "${spec.node}", which does not exist.`,
+          {
+            hint: `Known nodes: ${[...byName.keys()].join(', ')}`,
+          },
+        );
       }
       if (!node.sharesHostFilesystem) {
         for (const file of spec.files ?? []) await node.copy(file.from, file.to);
@@ -157,14 +187,30 @@ export function createDockerRunner(options: DockerRunnerOptions): WorkloadRunner
       await options.record({ node: node.name, name });
       // A container left by an earlier attempt with the same name would make `docker run` fail.
       await docker(node, options.endpoint, ['rm', '--force', name], { check: false });
-      const args = runArguments(spec, { name, runId: options.runId, image, network: options.network, mounts: mountsFor(spec, node.sharesHostFilesystem) });
+      const args = runArguments(spec, {
+        name,
+        runId: options.runId,
+        image,
+        network: options.network,
+        mounts: mountsFor(spec, node.sharesHostFilesystem),
+      });
       const requested = Date.now();
-      const started = await docker(node, options.endpoint, args, { check: false, ...(runOptions.signal ? { signal: runOptions.signal } : {}) });
+      const started = await docker(node, options.endpoint, args, {
+        check: false,
+        ...(runOptions.signal ? { signal: runOptions.signal } : {}),
+      });
       if (started.exitCode !== 0) {
-        throw new ContinuumError('DOCKER_RUN_FAILED', `docker run for ${spec.name} on ${node.name} failed: ${started.stderr.trim().slice(0, 1500)}`, {
-          hint: image === spec.image ? `Is the image "${image}" present on ${node.name}? Guests have no internet: build it on the host and deliver it.` : 'See the docker daemon log on the node.',
-          details: { node: node.name, container: name },
-        });
+        throw new ContinuumError(
+          'DOCKER_RUN_FAILED',
+          `docker run for ${spec.name} on ${node.name} failed: ${started.stderr.trim().slice(0, 1500)}`,
+          {
+            hint:
+              image === spec.image
+                ? `Is the image "${image}" present on ${node.name}? Guests have no internet: build it on the host and deliver it.`
+                : 'See the docker daemon log on the node.',
+            details: { node: node.name, container: name },
+          },
+        );
       }
       const timeline: StatusChange[] = [{ time: requested, phase: 'pending', reason: 'docker run' }];
       const lines: LogLine[] = [];
@@ -184,7 +230,12 @@ export function createDockerRunner(options: DockerRunnerOptions): WorkloadRunner
       });
       let inspected: StatusChange[] | undefined;
       const inspect = async (): Promise<{ state: InspectState; created: string } | undefined> => {
-        const r = await docker(node, options.endpoint, ['inspect', '--format', '{{json .State}}|{{.Created}}', name], { check: false });
+        const r = await docker(
+          node,
+          options.endpoint,
+          ['inspect', '--format', '{{json .State}}|{{.Created}}', name],
+          { check: false },
+        );
         if (r.exitCode !== 0) return undefined;
         const [json, created] = r.stdout.trim().split('|');
         return { state: JSON.parse(json as string) as InspectState, created: created ?? '' };
@@ -222,7 +273,13 @@ export function createDockerRunner(options: DockerRunnerOptions): WorkloadRunner
             waiters.push(
               new Promise((_, reject) => {
                 timer = setTimeout(
-                  () => reject(new ContinuumError('WORKLOAD_TIMEOUT', `Container ${name} (${spec.name}) on ${node.name} did not finish within ${ms / 1000} s.`)),
+                  () =>
+                    reject(
+                      new ContinuumError(
+                        'WORKLOAD_TIMEOUT',
+                        `Container ${name} (${spec.name}) on ${node.name} did not finish within ${ms / 1000} s.`,
+                      ),
+                    ),
                   ms,
                 );
               }),
@@ -232,7 +289,8 @@ export function createDockerRunner(options: DockerRunnerOptions): WorkloadRunner
             const signal = opts.signal;
             waiters.push(
               new Promise((_, reject) => {
-                const fail = (): void => reject(new ContinuumError('ABORTED', `Waiting for ${spec.name} was cancelled.`));
+                const fail = (): void =>
+                  reject(new ContinuumError('ABORTED', `Waiting for ${spec.name} was cancelled.`));
                 if (signal.aborted) fail();
                 signal.addEventListener('abort', fail, { once: true });
               }),
@@ -260,8 +318,18 @@ export function createDockerRunner(options: DockerRunnerOptions): WorkloadRunner
 }
 
 /** Removes every container of a run on a node: by recorded name and by the run label. */
-export async function removeRunContainers(node: Node, endpoint: DockerEndpoint, runId: string, names: readonly string[]): Promise<string[]> {
-  const found = await docker(node, endpoint, ['ps', '--all', '--quiet', '--filter', `label=${RUN_LABEL}=${runId}`], { check: false });
+export async function removeRunContainers(
+  node: Node,
+  endpoint: DockerEndpoint,
+  runId: string,
+  names: readonly string[],
+): Promise<string[]> {
+  const found = await docker(
+    node,
+    endpoint,
+    ['ps', '--all', '--quiet', '--filter', `label=${RUN_LABEL}=${runId}`],
+    { check: false },
+  );
   const ids = found.exitCode === 0 ? found.stdout.split('\n').filter((l) => l.trim() !== '') : [];
   const targets = [...new Set([...names, ...ids])];
   if (targets.length > 0) await docker(node, endpoint, ['rm', '--force', ...targets], { check: false });

@@ -1,6 +1,16 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  chmodSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { ContinuumError } from '@continuum/plugin-api';
@@ -50,10 +60,16 @@ async function nativeFiles(dirs: readonly string[]): Promise<string[]> {
   for (const dir of dirs) {
     if (!existsSync(dir)) continue;
     try {
-      const { stdout } = await run('find', [dir, '-type', 'f', '(', '-name', '*.node', '-o', '-name', '*.so', '-o', '-name', '*.so.*', ')'], {
-        maxBuffer: 16 << 20,
-      });
-      found.push(...stdout.split('\n').filter((l) => l !== '' && !/\/(darwin|win32|arm64|aarch64)\//.test(l)));
+      const { stdout } = await run(
+        'find',
+        [dir, '-type', 'f', '(', '-name', '*.node', '-o', '-name', '*.so', '-o', '-name', '*.so.*', ')'],
+        {
+          maxBuffer: 16 << 20,
+        },
+      );
+      found.push(
+        ...stdout.split('\n').filter((l) => l !== '' && !/\/(darwin|win32|arm64|aarch64)\//.test(l)),
+      );
     } catch {
       // unreadable tree: the container will report the missing library itself
     }
@@ -62,7 +78,9 @@ async function nativeFiles(dirs: readonly string[]): Promise<string[]> {
 }
 
 /** Decides the rootfs contents and the content-addressed tag (node version + library set). */
-export async function planRuntimeImage(options: { nodeBinary?: string; nativeDirs?: readonly string[] } = {}): Promise<RuntimeImagePlan> {
+export async function planRuntimeImage(
+  options: { nodeBinary?: string; nativeDirs?: readonly string[] } = {},
+): Promise<RuntimeImagePlan> {
   const nodeBinary = realpathSync(options.nodeBinary ?? process.execPath);
   const libs = new Set(await lddOf(nodeBinary));
   for (const addon of await nativeFiles(options.nativeDirs ?? [])) {
@@ -75,7 +93,11 @@ export async function planRuntimeImage(options: { nodeBinary?: string; nativeDir
   const hash = createHash('sha256');
   hash.update(process.version).update(nodeBinary);
   for (const f of files) hash.update(f).update(String(statSync(f).size));
-  return { tag: `continuum/node-runtime:${process.version.slice(1)}-${hash.digest('hex').slice(0, 10)}`, files, nodeBinary };
+  return {
+    tag: `continuum/node-runtime:${process.version.slice(1)}-${hash.digest('hex').slice(0, 10)}`,
+    files,
+    nodeBinary,
+  };
 }
 
 /** Builds the rootfs tarball (cached by tag under cacheDir). Returns its path. */
@@ -97,9 +119,13 @@ export async function buildRuntimeTarball(plan: RuntimeImagePlan, cacheDir: stri
   // Commands name the binary as the host does (process.execPath may be a symlink to it).
   if (process.execPath !== plan.nodeBinary) place(process.execPath);
   for (const lib of plan.files) place(lib);
-  for (const dir of ['tmp', 'etc', 'proc', 'sys', 'dev', 'opt', 'root']) mkdirSync(join(root, dir), { recursive: true });
+  for (const dir of ['tmp', 'etc', 'proc', 'sys', 'dev', 'opt', 'root'])
+    mkdirSync(join(root, dir), { recursive: true });
   chmodSync(join(root, 'tmp'), 0o1777);
-  writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/false\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n');
+  writeFileSync(
+    join(root, 'etc/passwd'),
+    'root:x:0:0:root:/root:/bin/false\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n',
+  );
   writeFileSync(join(root, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
   writeFileSync(join(root, 'etc/nsswitch.conf'), 'hosts: files dns\n');
   writeFileSync(join(root, 'etc/hosts'), '127.0.0.1 localhost\n');
@@ -107,7 +133,11 @@ export async function buildRuntimeTarball(plan: RuntimeImagePlan, cacheDir: stri
   try {
     await run('tar', ['--numeric-owner', '--owner=0', '--group=0', '-C', root, '-cf', partial, '.']);
   } catch (error) {
-    throw new ContinuumError('DOCKER_RUNTIME_IMAGE', `Could not pack the runtime image rootfs ${root}: ${(error as Error).message}`, { cause: error });
+    throw new ContinuumError(
+      'DOCKER_RUNTIME_IMAGE',
+      `Could not pack the runtime image rootfs ${root}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   renameSync(partial, tarball);
   rmSync(root, { recursive: true, force: true });
@@ -116,6 +146,10 @@ export async function buildRuntimeTarball(plan: RuntimeImagePlan, cacheDir: stri
 
 /** `docker import` arguments giving the image a PATH and the node binary's directory first. */
 export function importChanges(plan: RuntimeImagePlan): string[] {
-  return ['--change', `ENV PATH=${dirname(plan.nodeBinary)}:/usr/local/bin:/usr/bin:/bin`, '--change', 'WORKDIR /tmp'];
+  return [
+    '--change',
+    `ENV PATH=${dirname(plan.nodeBinary)}:/usr/local/bin:/usr/bin:/bin`,
+    '--change',
+    'WORKDIR /tmp',
+  ];
 }
-

@@ -61,13 +61,36 @@ export async function startTestDocker(): Promise<TestDocker> {
     // overlay2 leaves mounts only while containers run; all were removed before stop().
     rmSync(dir, { recursive: true, force: true });
   };
-  start(['containerd', '--root', join(dir, 'containerd'), '--state', join(run, 'ctr-state'), '--address', ctrSock], 'containerd.log');
+  start(
+    [
+      'containerd',
+      '--root',
+      join(dir, 'containerd'),
+      '--state',
+      join(run, 'ctr-state'),
+      '--address',
+      ctrSock,
+    ],
+    'containerd.log',
+  );
   for (let i = 0; i < 80 && !existsSync(ctrSock); i++) await sleep(100);
   start(
     [
-      'dockerd', '--containerd', ctrSock, '--data-root', join(dir, 'data'), '--exec-root', join(run, 'exec'),
-      '--pidfile', join(run, 'dockerd.pid'), '-H', `unix://${dockSock}`,
-      '--bridge=none', '--iptables=false', '--ip-masq=false', '--ip-forward=false',
+      'dockerd',
+      '--containerd',
+      ctrSock,
+      '--data-root',
+      join(dir, 'data'),
+      '--exec-root',
+      join(run, 'exec'),
+      '--pidfile',
+      join(run, 'dockerd.pid'),
+      '-H',
+      `unix://${dockSock}`,
+      '--bridge=none',
+      '--iptables=false',
+      '--ip-masq=false',
+      '--ip-forward=false',
     ],
     'dockerd.log',
   );

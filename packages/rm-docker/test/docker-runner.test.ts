@@ -30,9 +30,9 @@ describe.runIf(dockerAvailable())('docker runner against a real local dockerd', 
       "console.error('to stderr');",
       "const fs = await import('node:fs');",
       "console.log('cpu quota ' + fs.readFileSync('/sys/fs/cgroup/cpu/cpu.cfs_quota_us', 'utf8').trim());",
-      "await new Promise((r) => setTimeout(r, 300));",
+      'await new Promise((r) => setTimeout(r, 300));',
       "console.log('End the application');",
-      "process.exit(Number(process.env.EXIT_CODE ?? 0));",
+      'process.exit(Number(process.env.EXIT_CODE ?? 0));',
     ].join('\n'),
   );
   const makeCtx = () =>
@@ -59,7 +59,11 @@ describe.runIf(dockerAvailable())('docker runner against a real local dockerd', 
     const cluster = (await rm.install(ctx)) as { image: string; nodes: string[] };
     expect(cluster.nodes).toEqual(['edge0', 'endpoint0']);
     expect(cluster.image).toMatch(/^continuum\/node-runtime:/);
-    const images = await docker(nodes[0] as Node, { host: daemon.host }, ['images', '--format', '{{.Repository}}:{{.Tag}}']);
+    const images = await docker(nodes[0] as Node, { host: daemon.host }, [
+      'images',
+      '--format',
+      '{{.Repository}}:{{.Tag}}',
+    ]);
     expect(images.stdout).toContain(cluster.image);
   }, 180_000);
 
@@ -92,7 +96,9 @@ describe.runIf(dockerAvailable())('docker runner against a real local dockerd', 
     expect(phases).toContain('running');
     expect(phases.at(-1)).toBe('succeeded');
     expect(ctx.state.get()?.containers.map((c) => c.name)).toContain(w.ref.data['container']);
-    expect(readFileSync(join(ctx.run.dir, 'logs', 'worker-edge0.docker-logs.log'), 'utf8')).toContain('End the application');
+    expect(readFileSync(join(ctx.run.dir, 'logs', 'worker-edge0.docker-logs.log'), 'utf8')).toContain(
+      'End the application',
+    );
   }, 60_000);
 
   it('reports a failing component with its exit code', async () => {
@@ -110,20 +116,35 @@ describe.runIf(dockerAvailable())('docker runner against a real local dockerd', 
   }, 60_000);
 
   it('a component that never ends times out with a clear error and is removed by teardown', async () => {
-    const w = await rm.runner(ctx, null).run({ name: 'stuck', node: 'edge0', command: [process.execPath, '-e', 'setInterval(() => {}, 1000)'] });
+    const w = await rm.runner(ctx, null).run({
+      name: 'stuck',
+      node: 'edge0',
+      command: [process.execPath, '-e', 'setInterval(() => {}, 1000)'],
+    });
     await expect(w.wait({ timeoutMs: 1_500 })).rejects.toMatchObject({ code: 'WORKLOAD_TIMEOUT' });
     // teardown from the state blob alone, as a new process would
-    const fresh = createTestContext<DockerOptions, DockerState>({ config: ctx.config, nodes, state: ctx.state.get() as DockerState });
+    const fresh = createTestContext<DockerOptions, DockerState>({
+      config: ctx.config,
+      nodes,
+      state: ctx.state.get() as DockerState,
+    });
     Object.assign(fresh.run, { id: ctx.run.id });
     await rm.teardown(fresh);
-    const left = await docker(nodes[0] as Node, { host: daemon.host }, ['ps', '-aq', '--filter', `label=continuum.run=${ctx.run.id}`]);
+    const left = await docker(nodes[0] as Node, { host: daemon.host }, [
+      'ps',
+      '-aq',
+      '--filter',
+      `label=continuum.run=${ctx.run.id}`,
+    ]);
     expect(left.stdout.trim()).toBe('');
     await rm.teardown(fresh); // idempotent
   }, 60_000);
 
   it('an unknown image fails with a hint about delivering images', async () => {
     await expect(
-      rm.runner(ctx, null).run({ name: 'noimage', node: 'edge0', image: 'continuum/does-not-exist:1', command: ['true'] }),
+      rm
+        .runner(ctx, null)
+        .run({ name: 'noimage', node: 'edge0', image: 'continuum/does-not-exist:1', command: ['true'] }),
     ).rejects.toMatchObject({ code: 'DOCKER_RUN_FAILED' });
   }, 60_000);
 });

@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { capabilityContract, createTestContext } from '@continuum/plugin-api/testing';
 import type { PluginManifest } from '@continuum/plugin-api';
-import rm, { containerName, mistDiagnostics, parseLdd, parseTimestampedLine, runArguments, timelineFromInspect } from '../src/index.js';
+import rm, {
+  containerName,
+  mistDiagnostics,
+  parseLdd,
+  parseTimestampedLine,
+  runArguments,
+  timelineFromInspect,
+} from '../src/index.js';
 
 describe('docker runner helpers', () => {
   it('parses docker logs -t timestamps with nanoseconds', () => {
@@ -10,34 +17,74 @@ describe('docker runner helpers', () => {
       time: Date.parse('2026-11-23T18:40:01.000Z') + 123.456789,
       line: 'Start the application',
     });
-    expect(parseTimestampedLine('2026-11-23T18:40:01Z ')).toEqual({ time: Date.parse('2026-11-23T18:40:01Z'), line: '' });
+    expect(parseTimestampedLine('2026-11-23T18:40:01Z ')).toEqual({
+      time: Date.parse('2026-11-23T18:40:01Z'),
+      line: '',
+    });
     expect(parseTimestampedLine('no timestamp')).toBeUndefined();
   });
 
   it('builds docker run arguments without a shell and keeps fractional CPUs', () => {
     const args = runArguments(
-      { name: 'endpoint0', node: 'endpoint0', command: ['node', '/opt/app/endpoint.js'], cpu: 0.5, memoryMiB: 1024, env: { A: 'x y; rm -rf /' }, labels: { tier: 'endpoint' } },
+      {
+        name: 'endpoint0',
+        node: 'endpoint0',
+        command: ['node', '/opt/app/endpoint.js'],
+        cpu: 0.5,
+        memoryMiB: 1024,
+        env: { A: 'x y; rm -rf /' },
+        labels: { tier: 'endpoint' },
+      },
       { name: 'ct-abc-endpoint0', runId: 'r-abc', image: 'img:1', network: 'host', mounts: ['/opt/app'] },
     );
     expect(args).toEqual([
-      'run', '--detach', '--name', 'ct-abc-endpoint0', '--network', 'host',
-      '--label', 'continuum.run=r-abc', '--label', 'continuum.component=endpoint0', '--label', 'tier=endpoint',
-      '--cpus', '0.5', '--memory', '1024m', '--env', 'A=x y; rm -rf /', '--volume', '/opt/app:/opt/app:ro',
-      'img:1', 'node', '/opt/app/endpoint.js',
+      'run',
+      '--detach',
+      '--name',
+      'ct-abc-endpoint0',
+      '--network',
+      'host',
+      '--label',
+      'continuum.run=r-abc',
+      '--label',
+      'continuum.component=endpoint0',
+      '--label',
+      'tier=endpoint',
+      '--cpus',
+      '0.5',
+      '--memory',
+      '1024m',
+      '--env',
+      'A=x y; rm -rf /',
+      '--volume',
+      '/opt/app:/opt/app:ro',
+      'img:1',
+      'node',
+      '/opt/app/endpoint.js',
     ]);
     expect(containerName('k3x9', 'cloud0/endpoint 1')).toBe('ct-k3x9-cloud0-endpoint-1');
   });
 
   it('turns docker inspect state into a status timeline', () => {
     const t = timelineFromInspect('2026-11-23T10:00:00.000000000Z', {
-      Status: 'exited', Running: false, OOMKilled: true, ExitCode: 137, Error: '',
-      StartedAt: '2026-11-23T10:00:00.500Z', FinishedAt: '2026-11-23T10:00:05Z',
+      Status: 'exited',
+      Running: false,
+      OOMKilled: true,
+      ExitCode: 137,
+      Error: '',
+      StartedAt: '2026-11-23T10:00:00.500Z',
+      FinishedAt: '2026-11-23T10:00:05Z',
     });
     expect(t.map((s) => s.phase)).toEqual(['pending', 'running', 'failed']);
     expect(t[2]?.reason).toBe('OOMKilled');
     const running = timelineFromInspect('2026-11-23T10:00:00Z', {
-      Status: 'running', Running: true, OOMKilled: false, ExitCode: 0, Error: '',
-      StartedAt: '2026-11-23T10:00:01Z', FinishedAt: '0001-01-01T00:00:00Z',
+      Status: 'running',
+      Running: true,
+      OOMKilled: false,
+      ExitCode: 0,
+      Error: '',
+      StartedAt: '2026-11-23T10:00:01Z',
+      FinishedAt: '0001-01-01T00:00:00Z',
     });
     expect(running.map((s) => s.phase)).toEqual(['pending', 'running']);
   });
@@ -55,7 +102,10 @@ describe('docker runner helpers', () => {
 
 describe('mist node-count rules (upstream §2.7)', () => {
   const topo = (cloud: number, edge: number, endpoint: number) =>
-    createTestContext({ config: {}, tiers: { cloud: { nodes: cloud }, edge: { nodes: edge }, endpoint: { nodes: endpoint } } }).topology;
+    createTestContext({
+      config: {},
+      tiers: { cloud: { nodes: cloud }, edge: { nodes: edge }, endpoint: { nodes: endpoint } },
+    }).topology;
   it('accepts 0 clouds, 2 edges, 4 endpoints', () => expect(mistDiagnostics(topo(0, 2, 4))).toEqual([]));
   it('rejects no edges, clouds present, uneven endpoints, with the rule spelled out', () => {
     expect(mistDiagnostics(topo(0, 0, 2)).map((d) => d.path)).toEqual(['infrastructure.edge.nodes']);
@@ -67,6 +117,11 @@ describe('mist node-count rules (upstream §2.7)', () => {
 });
 
 describe('plugin contract', () => {
-  const manifest = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { continuum: PluginManifest }).continuum;
-  for (const c of capabilityContract({ manifest, load: () => Promise.resolve({ default: rm }) })) it(c.name, c.run);
+  const manifest = (
+    JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      continuum: PluginManifest;
+    }
+  ).continuum;
+  for (const c of capabilityContract({ manifest, load: () => Promise.resolve({ default: rm }) }))
+    it(c.name, c.run);
 });

@@ -27,7 +27,10 @@ export const kubeedgeOptionsSchema = z
   .object({
     ...kubeBaseShape,
     /** keadm / KubeEdge release (a current release; upstream's 1.8.1 with Kubernetes 1.21 no longer installs). */
-    kubeedgeVersion: z.string().regex(/^v1\.\d+\.\d+$/, 'a KubeEdge release such as v1.20.0').default(PINNED.keadm.version),
+    kubeedgeVersion: z
+      .string()
+      .regex(/^v1\.\d+\.\d+$/, 'a KubeEdge release such as v1.20.0')
+      .default(PINNED.keadm.version),
   })
   .strict();
 export type KubeEdgeOptions = z.output<typeof kubeedgeOptionsSchema>;
@@ -40,21 +43,28 @@ export const EDGE_POD: PodExtras = {
 
 export default defineResourceManager<KubeEdgeOptions, KubeState>({
   name: 'kubeedge',
-  description: 'KubeEdge: kubeadm control plane + cloudcore on the controller, edgecore on edge nodes (keadm); workloads pinned to edges',
+  description:
+    'KubeEdge: kubeadm control plane + cloudcore on the controller, edgecore on edge nodes (keadm); workloads pinned to edges',
   usesController: true,
   configSchema: kubeedgeOptionsSchema,
   jsonSchema: () => z.toJSONSchema(kubeedgeOptionsSchema, { io: 'input' }),
-  validate: (ctx) => Promise.resolve([...kubeedgeDiagnostics(countsOf(ctx.topology)), ...ansibleDiagnostics()]),
+  validate: (ctx) =>
+    Promise.resolve([...kubeedgeDiagnostics(countsOf(ctx.topology)), ...ansibleDiagnostics()]),
   plan: (ctx) =>
     Promise.resolve(
       kubernetesPlan(ctx.topology, ctx.config, 'kubeedge').map((p) =>
-        p.resource === 'kubeedge-worker' ? { ...p, resource: 'kubeedge-edgecore', details: { kubeedge: ctx.config.kubeedgeVersion } } : p,
+        p.resource === 'kubeedge-worker'
+          ? { ...p, resource: 'kubeedge-edgecore', details: { kubeedge: ctx.config.kubeedgeVersion } }
+          : p,
       ),
     ),
   install: (ctx) => {
     const controller = controllerOf(ctx);
     const edges = ctx.nodes.filter((n) => n.role === 'edge');
-    const mosquitto = ctx.config.nodeLocalBroker === 'auto' ? ctx.outputs.services['mqtt'] === undefined : ctx.config.nodeLocalBroker;
+    const mosquitto =
+      ctx.config.nodeLocalBroker === 'auto'
+        ? ctx.outputs.services['mqtt'] === undefined
+        : ctx.config.nodeLocalBroker;
     return installCluster(
       ctx,
       {
@@ -82,13 +92,18 @@ export default defineResourceManager<KubeEdgeOptions, KubeState>({
             workers: [],
             extraGroups: [{ name: 'edges', hosts: edges.map(inventoryHost) }],
             outDir: join(outDir, 'edge-inventory'),
-            offline: ctx.config.offlineBundle === undefined ? undefined : { localDir: ctx.config.offlineBundle },
+            offline:
+              ctx.config.offlineBundle === undefined ? undefined : { localDir: ctx.config.offlineBundle },
             mosquitto,
             applyCni: true,
           });
           for (const p of [rendered.cloudcore, rendered.edges]) {
             const check = await syntaxCheck(p, withEdges.inventory);
-            if (!check.ok) throw new ContinuumError('ANSIBLE_SYNTAX', `Rendered playbook ${p} fails ansible-playbook --syntax-check: ${check.output.slice(0, 1000)}`);
+            if (!check.ok)
+              throw new ContinuumError(
+                'ANSIBLE_SYNTAX',
+                `Rendered playbook ${p} fails ansible-playbook --syntax-check: ${check.output.slice(0, 1000)}`,
+              );
           }
           void artifacts;
           await Promise.all([run(rendered.cloudcore), run(rendered.edges, withEdges.inventory)]);

@@ -2,21 +2,43 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NodeInfo } from '@continuum/plugin-api';
-import { PINNED, REMOTE_BUNDLE_DIR, TEMPLATES_DIR, bundleArchives, createRenderer, type KubeVersion } from '@continuum/rm-kubernetes';
+import {
+  PINNED,
+  REMOTE_BUNDLE_DIR,
+  TEMPLATES_DIR,
+  bundleArchives,
+  createRenderer,
+  type KubeVersion,
+} from '@continuum/rm-kubernetes';
 
 export const KUBEEDGE_TEMPLATES = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'templates');
 
-export function keadmRelease(version: string = PINNED.keadm.version): { version: string; url: string; archive: string; dir: string } {
+export function keadmRelease(version: string = PINNED.keadm.version): {
+  version: string;
+  url: string;
+  archive: string;
+  dir: string;
+} {
   const dir = `keadm-${version}-linux-amd64`;
-  return { version, url: `https://github.com/kubeedge/kubeedge/releases/download/${version}/${dir}.tar.gz`, archive: `${dir}.tar.gz`, dir };
+  return {
+    version,
+    url: `https://github.com/kubeedge/kubeedge/releases/download/${version}/${dir}.tar.gz`,
+    archive: `${dir}.tar.gz`,
+    dir,
+  };
 }
 
 /** What an offline bundle needs on top of the Kubernetes ones (for the fetch-bundle playbook). */
-export function kubeedgeBundleExtras(version: string = PINNED.keadm.version): { downloads: { url: string; dest: string }[]; images: string[] } {
+export function kubeedgeBundleExtras(version: string = PINNED.keadm.version): {
+  downloads: { url: string; dest: string }[];
+  images: string[];
+} {
   const k = keadmRelease(version);
   return {
     downloads: [{ url: k.url, dest: k.archive }],
-    images: ['installation-package', 'cloudcore', 'iptables-manager', 'controller-manager'].map((n) => `docker.io/kubeedge/${n}:${version}`),
+    images: ['installation-package', 'cloudcore', 'iptables-manager', 'controller-manager'].map(
+      (n) => `docker.io/kubeedge/${n}:${version}`,
+    ),
   };
 }
 
@@ -30,7 +52,9 @@ export interface KubeEdgeRenderInput {
   joinTimeoutSeconds?: number;
 }
 
-export async function renderKubeEdgeArtifacts(input: KubeEdgeRenderInput): Promise<{ cloudcore: string; edges: string; tokenFile: string }> {
+export async function renderKubeEdgeArtifacts(
+  input: KubeEdgeRenderInput,
+): Promise<{ cloudcore: string; edges: string; tokenFile: string }> {
   const render = await createRenderer([join(KUBEEDGE_TEMPLATES, 'ansible')]);
   const tokenFile = join(input.outDir, 'kubeedge-token.txt');
   const context = {

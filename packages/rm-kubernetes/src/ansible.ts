@@ -27,7 +27,9 @@ export function parseRecap(output: string): RecapLine[] {
     if (!inRecap) continue;
     const m = /^(\S+)\s*:\s*(.*)$/.exec(line.trim());
     if (m === null) continue;
-    const fields = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)=(\d+)/g)].map((f) => [f[1], Number(f[2])]));
+    const fields: Record<string, number> = Object.fromEntries(
+      [...(m[2] ?? '').matchAll(/(\w+)=(\d+)/g)].map((f) => [f[1] ?? '', Number(f[2])]),
+    );
     if (!('ok' in fields)) continue;
     out.push({
       host: m[1] as string,
@@ -45,7 +47,10 @@ export function parseRecap(output: string): RecapLine[] {
 
 /** The `fatal: [host]: FAILED! => {...msg...}` lines, for error messages that name the node. */
 export function fatalLines(output: string): string[] {
-  return output.split('\n').filter((l) => /^(fatal|failed): \[/.test(l.trim())).map((l) => l.trim().slice(0, 600));
+  return output
+    .split('\n')
+    .filter((l) => /^(fatal|failed): \[/.test(l.trim()))
+    .map((l) => l.trim().slice(0, 600));
 }
 
 export interface PlaybookRun {
@@ -77,7 +82,11 @@ export function runPlaybook(run: PlaybookRun): Promise<{ output: string; recap: 
   const args = ['-i', run.inventory, run.playbook];
   for (const [k, v] of Object.entries(run.extraVars ?? {})) args.push('--extra-vars', `${k}=${v}`);
   return new Promise((resolve, reject) => {
-    const child = spawn(run.command ?? 'ansible-playbook', args, { env: { ...process.env, ...ANSIBLE_ENV }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(run.command ?? 'ansible-playbook', args, {
+      env: { ...process.env, ...ANSIBLE_ENV },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     const log = createWriteStream(run.logFile, { flags: 'a' });
     let output = '';
     const onAbort = (): void => {
@@ -94,25 +103,36 @@ export function runPlaybook(run: PlaybookRun): Promise<{ output: string; recap: 
       createInterface({ input: stream }).on('line', (line) => {
         output += `${line}\n`;
         log.write(`${line}\n`);
-        if (line.startsWith('TASK [')) run.log.progress(`${basename(run.playbook)}: ${line.slice(6, line.indexOf(']'))}`);
+        if (line.startsWith('TASK ['))
+          run.log.progress(`${basename(run.playbook)}: ${line.slice(6, line.indexOf(']'))}`);
       });
     }
     child.on('error', (error) =>
-      reject(new ContinuumError('ANSIBLE_MISSING', `Could not start ansible-playbook: ${error.message}`, { hint: 'Install Ansible on the Continuum host (Debian: apt-get install ansible).', cause: error })),
+      reject(
+        new ContinuumError('ANSIBLE_MISSING', `Could not start ansible-playbook: ${error.message}`, {
+          hint: 'Install Ansible on the Continuum host (Debian: apt-get install ansible).',
+          cause: error,
+        }),
+      ),
     );
     child.on('close', (code) => {
       run.signal?.removeEventListener('abort', onAbort);
       log.end();
       const recap = parseRecap(output);
       const bad = recap.filter((r) => r.failed > 0 || r.unreachable > 0);
-      if (run.signal?.aborted) reject(new ContinuumError('ABORTED', `${basename(run.playbook)} was cancelled.`));
+      if (run.signal?.aborted)
+        reject(new ContinuumError('ABORTED', `${basename(run.playbook)} was cancelled.`));
       else if (code !== 0 || bad.length > 0) {
         const fatals = fatalLines(output);
         reject(
-          new ContinuumError('ANSIBLE_FAILED', `${basename(run.playbook)} failed on ${bad.map((b) => b.host).join(', ') || 'the hosts'}: ${fatals.join(' | ') || `exit code ${code}`}`, {
-            hint: `Full output: ${run.logFile}`,
-            details: { recap, exitCode: code },
-          }),
+          new ContinuumError(
+            'ANSIBLE_FAILED',
+            `${basename(run.playbook)} failed on ${bad.map((b) => b.host).join(', ') || 'the hosts'}: ${fatals.join(' | ') || `exit code ${code}`}`,
+            {
+              hint: `Full output: ${run.logFile}`,
+              details: { recap, exitCode: code },
+            },
+          ),
         );
       } else resolve({ output, recap });
     });
@@ -131,11 +151,19 @@ export function lint(playbooks: readonly string[], cwd: string): Promise<{ ok: b
 
 function collect(cmd: string, args: string[], cwd: string): Promise<{ ok: boolean; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env: { ...process.env, ...ANSIBLE_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd,
+      env: { ...process.env, ...ANSIBLE_ENV },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('error', (error) => reject(new ContinuumError('ANSIBLE_MISSING', `Could not start ${cmd}: ${error.message}`, { cause: error })));
+    child.on('error', (error) =>
+      reject(
+        new ContinuumError('ANSIBLE_MISSING', `Could not start ${cmd}: ${error.message}`, { cause: error }),
+      ),
+    );
     child.on('close', (code) => resolve({ ok: code === 0, output }));
   });
 }

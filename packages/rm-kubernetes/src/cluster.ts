@@ -47,7 +47,12 @@ export interface KubeCluster {
   nodes: Record<string, string>;
   readyAfterMs: number;
   /** What monitors need: the API and the kubelet/cAdvisor metrics paths proxied by it. */
-  observability: { enabled: boolean; apiServer: string; kubeconfig: string; metricsPaths: Record<string, string> } | null;
+  observability: {
+    enabled: boolean;
+    apiServer: string;
+    kubeconfig: string;
+    metricsPaths: Record<string, string>;
+  } | null;
   [key: string]: Json;
 }
 
@@ -58,9 +63,13 @@ export function effectiveKubeVersion(options: KubernetesOptions): KubeVersion {
   if (options.offlineBundle !== undefined) {
     const file = join(options.offlineBundle, 'VERSION');
     if (!existsSync(file)) {
-      throw new ContinuumError('K8S_BUNDLE_INCOMPLETE', `resourceManager.options.offlineBundle: ${options.offlineBundle} has no VERSION file.`, {
-        hint: 'Fill the bundle first with the fetch-bundle playbook (see the rm-kubernetes README) on a machine with internet.',
-      });
+      throw new ContinuumError(
+        'K8S_BUNDLE_INCOMPLETE',
+        `resourceManager.options.offlineBundle: ${options.offlineBundle} has no VERSION file.`,
+        {
+          hint: 'Fill the bundle first with the fetch-bundle playbook (see the rm-kubernetes README) on a machine with internet.',
+        },
+      );
     }
     return parseKubeVersion(readFileSync(file, 'utf8').trim(), `${file}`);
   }
@@ -91,15 +100,22 @@ export interface InstallPlan {
   endpoints: Node[];
   applyCni: boolean;
   /** Extra playbooks after the control plane (keadm, OpenFaaS …), run in order. */
-  afterControlPlane?: (artifacts: RenderedCluster, run: (playbook: string, inventory?: string) => Promise<void>) => Promise<void>;
+  afterControlPlane?: (
+    artifacts: RenderedCluster,
+    run: (playbook: string, inventory?: string) => Promise<void>,
+  ) => Promise<void>;
 }
 
 export function controllerOf(ctx: { nodes: readonly Node[] }): Node {
   const controller = ctx.nodes.find((n) => n.role === 'cloud-controller');
   if (controller === undefined) {
-    throw new ContinuumError('K8S_NO_CONTROLLER', 'No cloud_controller node exists, but a Kubernetes control plane needs one.', {
-      hint: 'Give the cloud tier at least one node: the first becomes cloud_controller (upstream rule).',
-    });
+    throw new ContinuumError(
+      'K8S_NO_CONTROLLER',
+      'No cloud_controller node exists, but a Kubernetes control plane needs one.',
+      {
+        hint: 'Give the cloud tier at least one node: the first becomes cloud_controller (upstream rule).',
+      },
+    );
   }
   return controller;
 }
@@ -109,12 +125,22 @@ export function controllerOf(ctx: { nodes: readonly Node[] }): Node {
  * control plane ‖ workers (the workers wait for the join command, as upstream) → extra steps →
  * readiness by polling the API → endpoints' Docker → optional warm-up.
  */
-export async function installCluster(ctx: KubeContext, plan: InstallPlan, runnerName: string): Promise<KubeCluster> {
+export async function installCluster(
+  ctx: KubeContext,
+  plan: InstallPlan,
+  runnerName: string,
+): Promise<KubeCluster> {
   const started = Date.now();
   const kube = effectiveKubeVersion(ctx.config);
   const k8sNodes = [plan.controller, ...plan.kubeadmWorkers];
-  await updateState(ctx, { installing: { nodes: plan.readyNodes.map((n) => n.name), startedAt: new Date().toISOString() }, namespace: ctx.config.namespace });
-  const mosquitto = ctx.config.nodeLocalBroker === 'auto' ? ctx.outputs.services['mqtt'] === undefined : ctx.config.nodeLocalBroker;
+  await updateState(ctx, {
+    installing: { nodes: plan.readyNodes.map((n) => n.name), startedAt: new Date().toISOString() },
+    namespace: ctx.config.namespace,
+  });
+  const mosquitto =
+    ctx.config.nodeLocalBroker === 'auto'
+      ? ctx.outputs.services['mqtt'] === undefined
+      : ctx.config.nodeLocalBroker;
   const artifacts = await renderClusterArtifacts({
     runId: ctx.run.id,
     kube,
@@ -127,23 +153,50 @@ export async function installCluster(ctx: KubeContext, plan: InstallPlan, runner
   });
   for (const playbook of Object.values(artifacts.playbooks)) {
     const check = await syntaxCheck(playbook, artifacts.inventory);
-    if (!check.ok) throw new ContinuumError('ANSIBLE_SYNTAX', `Rendered playbook ${playbook} fails ansible-playbook --syntax-check: ${check.output.slice(0, 1500)}`);
+    if (!check.ok)
+      throw new ContinuumError(
+        'ANSIBLE_SYNTAX',
+        `Rendered playbook ${playbook} fails ansible-playbook --syntax-check: ${check.output.slice(0, 1500)}`,
+      );
   }
   const run = (playbook: string, inventory: string = artifacts.inventory): Promise<void> =>
-    runPlaybook({ playbook, inventory, log: ctx.log, logFile: join(ctx.run.dir, 'logs', `ansible-${runnerName}.log`), signal: ctx.signal }).then(() => undefined);
+    runPlaybook({
+      playbook,
+      inventory,
+      log: ctx.log,
+      logFile: join(ctx.run.dir, 'logs', `ansible-${runnerName}.log`),
+      signal: ctx.signal,
+    }).then(() => undefined);
   ctx.log.progress(`installing Kubernetes ${kube.version} on ${k8sNodes.length} node(s)`);
   await run(artifacts.playbooks.base);
-  await Promise.all([run(artifacts.playbooks.control), plan.kubeadmWorkers.length > 0 ? run(artifacts.playbooks.workers) : Promise.resolve()]);
+  await Promise.all([
+    run(artifacts.playbooks.control),
+    plan.kubeadmWorkers.length > 0 ? run(artifacts.playbooks.workers) : Promise.resolve(),
+  ]);
   if (plan.afterControlPlane !== undefined) await plan.afterControlPlane(artifacts, run);
   const apiServer = ctx.config.apiServer ?? `https://${plan.controller.address}:6443`;
   await updateState(ctx, { kubeconfig: artifacts.kubeconfigFile, apiServer });
   const client = await connect(artifacts.kubeconfigFile, { server: apiServer });
   const expected = plan.readyNodes.map((n) => k8sNodeName(n.name));
-  const ready = await waitForNodesReady(client, expected, { timeoutMs: ctx.config.readyTimeoutSeconds * 1000, signal: ctx.signal, log: ctx.log });
-  ctx.log.info(`all ${expected.length} Kubernetes node(s) Ready ${Math.round((Date.now() - started) / 1000)} s after install started`);
+  const ready = await waitForNodesReady(client, expected, {
+    timeoutMs: ctx.config.readyTimeoutSeconds * 1000,
+    signal: ctx.signal,
+    log: ctx.log,
+  });
+  ctx.log.info(
+    `all ${expected.length} Kubernetes node(s) Ready ${Math.round((Date.now() - started) / 1000)} s after install started`,
+  );
   if (plan.endpoints.length > 0) {
-    await prepareDockerNodes(plan.endpoints, { host: ctx.config.docker.dockerHost }, { installDocker: ctx.config.docker.installDocker, log: ctx.log, signal: ctx.signal });
-    const delivery = createRuntimeImageDelivery({ cacheDir: ctx.workDir, endpoint: { host: ctx.config.docker.dockerHost }, log: ctx.log });
+    await prepareDockerNodes(
+      plan.endpoints,
+      { host: ctx.config.docker.dockerHost },
+      { installDocker: ctx.config.docker.installDocker, log: ctx.log, signal: ctx.signal },
+    );
+    const delivery = createRuntimeImageDelivery({
+      cacheDir: ctx.workDir,
+      endpoint: { host: ctx.config.docker.dockerHost },
+      log: ctx.log,
+    });
     await Promise.all(plan.endpoints.map((n) => delivery.ensure(n)));
   }
   const workers = plan.readyNodes.filter((n) => n.role !== 'cloud-controller');
@@ -178,11 +231,29 @@ export async function installCluster(ctx: KubeContext, plan: InstallPlan, runner
 
 /** Upstream `cache_worker`: one short pod per worker before measuring, so image and pod setup are warm. */
 async function warmUp(ctx: KubeContext, client: KubeClient, workers: readonly Node[]): Promise<void> {
-  const runner = jobRunnerFor(ctx, { kubeconfig: '', apiServer: '', namespace: ctx.config.namespace }, workers, 'kubernetes', () => Promise.resolve(client));
-  const runs = await Promise.all(workers.map((n) => runner.run({ name: `warmup-${n.name}`, node: n.name, command: [process.execPath, '-e', "console.log('warm')"] })));
+  const runner = jobRunnerFor(
+    ctx,
+    { kubeconfig: '', apiServer: '', namespace: ctx.config.namespace },
+    workers,
+    'kubernetes',
+    () => Promise.resolve(client),
+  );
+  const runs = await Promise.all(
+    workers.map((n) =>
+      runner.run({
+        name: `warmup-${n.name}`,
+        node: n.name,
+        command: [process.execPath, '-e', "console.log('warm')"],
+      }),
+    ),
+  );
   for (const w of runs) {
     const exit = await w.wait({ timeoutMs: ctx.config.startTimeoutSeconds * 1000 });
-    if (exit.phase !== 'succeeded') throw new ContinuumError('K8S_WARMUP_FAILED', `Warm-up pod on ${w.ref.node} failed: ${exit.reason ?? ''}`);
+    if (exit.phase !== 'succeeded')
+      throw new ContinuumError(
+        'K8S_WARMUP_FAILED',
+        `Warm-up pod on ${w.ref.node} failed: ${exit.reason ?? ''}`,
+      );
     await w.stop();
   }
 }
@@ -213,7 +284,12 @@ export function jobRunnerFor(
 }
 
 /** Workers as Jobs, endpoints as Docker containers. */
-export function clusterRunner(ctx: KubeContext, clusterJson: Json, name: string, pod?: PodExtras): WorkloadRunner {
+export function clusterRunner(
+  ctx: KubeContext,
+  clusterJson: Json,
+  name: string,
+  pod?: PodExtras,
+): WorkloadRunner {
   const cluster = clusterJson as unknown as KubeCluster;
   const k8sNodes = ctx.nodes.filter((n) => n.role !== 'endpoint' && n.role !== 'cloud-controller');
   const endpoints = ctx.nodes.filter((n) => n.role === 'endpoint');
@@ -229,27 +305,45 @@ export async function teardownCluster(ctx: KubeContext): Promise<void> {
   const state = ctx.state.get();
   if (state === undefined) return;
   const problems: string[] = [];
-  if (state.kubeconfig !== undefined && existsSync(state.kubeconfig) && (state.jobs.length > 0 || (state.namespaces ?? []).length > 0)) {
+  if (
+    state.kubeconfig !== undefined &&
+    existsSync(state.kubeconfig) &&
+    (state.jobs.length > 0 || (state.namespaces ?? []).length > 0)
+  ) {
     try {
-      const client = await connect(state.kubeconfig, state.apiServer !== undefined ? { server: state.apiServer } : {});
+      const client = await connect(
+        state.kubeconfig,
+        state.apiServer !== undefined ? { server: state.apiServer } : {},
+      );
       for (const job of state.jobs) {
-        await client.batch.deleteNamespacedJob({ name: job.name, namespace: job.namespace, propagationPolicy: 'Background' }).catch(() => undefined);
+        await client.batch
+          .deleteNamespacedJob({ name: job.name, namespace: job.namespace, propagationPolicy: 'Background' })
+          .catch(() => undefined);
       }
-      for (const ns of state.namespaces ?? []) await client.core.deleteNamespace({ name: ns }).catch(() => undefined);
+      for (const ns of state.namespaces ?? [])
+        await client.core.deleteNamespace({ name: ns }).catch(() => undefined);
     } catch (error) {
       problems.push(`jobs: ${(error as Error).message}`);
     }
   }
   try {
-    const dockerCtx = { ...ctx, config: ctx.config.docker, state: { get: () => ({ containers: state.containers }), set: () => Promise.resolve() } };
-    await teardownContainers(dockerCtx as unknown as Parameters<typeof teardownContainers>[0]);
+    const dockerCtx = {
+      ...ctx,
+      config: ctx.config.docker,
+      state: { get: () => ({ containers: state.containers }), set: () => Promise.resolve() },
+    };
+    await teardownContainers(dockerCtx);
   } catch (error) {
     problems.push(`containers: ${(error as Error).message}`);
   }
   // Nodes that outlive the run (bare metal, reused VMs) get their kubeadm state removed.
-  const reset = ctx.config.resetNodesOnTeardown ? ctx.nodes.filter((n) => state.installing?.nodes.includes(n.name)) : [];
+  const reset = ctx.config.resetNodesOnTeardown
+    ? ctx.nodes.filter((n) => state.installing?.nodes.includes(n.name))
+    : [];
   for (const node of reset) {
-    await privileged(node, ['kubeadm', 'reset', '--force'], 120_000).catch((error: Error) => problems.push(`${node.name}: ${error.message}`));
+    await privileged(node, ['kubeadm', 'reset', '--force'], 120_000).catch((error: Error) =>
+      problems.push(`${node.name}: ${error.message}`),
+    );
   }
   if (problems.length > 0) ctx.log.warn(`teardown left some pieces: ${problems.join('; ')}`);
   ctx.log.debug(`kubernetes teardown done for run ${runTag(ctx.run.id)}`);

@@ -13,7 +13,9 @@ const kubeVersion = z
         return false;
       }
     },
-    { message: `unknown Kubernetes version: use one of ${SUPPORTED_MINORS.map((m) => `v${m}`).join(', ')} (optionally with a patch, e.g. v1.31.4)` },
+    {
+      message: `unknown Kubernetes version: use one of ${SUPPORTED_MINORS.map((m) => `v${m}`).join(', ')} (optionally with a patch, e.g. v1.31.4)`,
+    },
   );
 
 export const dockerSection = z
@@ -35,7 +37,10 @@ export const kubeBaseShape = {
   offlineBundle: z.string().min(1).optional(),
   /** Node-local mosquitto on workers as upstream; `auto` = only when no mqtt service runs brokers. */
   nodeLocalBroker: z.union([z.boolean(), z.literal('auto')]).default('auto'),
-  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).default('default'),
+  namespace: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
+    .default('default'),
   /** API server URL as the Continuum host reaches it (default https://<controller address>:6443). */
   apiServer: z.url().optional(),
   readyTimeoutSeconds: z.number().int().min(10).default(900),

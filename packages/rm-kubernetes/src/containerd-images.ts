@@ -9,7 +9,10 @@ export async function privileged(node: Node, argv: readonly string[], timeoutMs 
   if (first.exitCode === 0) return;
   const second = await node.exec(['sudo', '-n', ...argv], { check: false, timeoutMs });
   if (second.exitCode !== 0) {
-    throw new ContinuumError('NODE_COMMAND_FAILED', `${argv.join(' ')} failed on ${node.name}: ${(second.stderr || first.stderr).trim().slice(0, 800)}`);
+    throw new ContinuumError(
+      'NODE_COMMAND_FAILED',
+      `${argv.join(' ')} failed on ${node.name}: ${(second.stderr || first.stderr).trim().slice(0, 800)}`,
+    );
   }
 }
 
@@ -17,7 +20,11 @@ export async function privileged(node: Node, argv: readonly string[], timeoutMs 
  * The runtime image (host node binary + libraries, see rm-docker) as an OCI archive imported into
  * containerd's `k8s.io` namespace on each node, so Jobs run it with imagePullPolicy Never.
  */
-export function createContainerdImageDelivery(options: { cacheDir: string; log: Logger; nativeDirs?: readonly string[] }) {
+export function createContainerdImageDelivery(options: {
+  cacheDir: string;
+  log: Logger;
+  nativeDirs?: readonly string[];
+}) {
   let prepared: Promise<{ tag: string; archive: string }> | undefined;
   const perNode = new Map<string, Promise<string>>();
   const prepare = (): Promise<{ tag: string; archive: string }> =>

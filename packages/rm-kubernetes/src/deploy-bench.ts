@@ -71,15 +71,25 @@ export function podTiming(input: PodTimingInput, start: number): PodTiming {
   const name = pod.metadata?.name ?? '?';
   const containerName = input.container ?? pod.spec?.containers?.[0]?.name ?? '?';
   const status = pod.status?.containerStatuses?.find((c) => c.name === containerName);
-  const schedEvent = input.events?.find((e) => e.reason === 'Scheduled' && (e.regarding?.name ?? e.involvedObject?.name) === name);
-  const rel = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : (ms - start) / 1000);
+  const schedEvent = input.events?.find(
+    (e) => e.reason === 'Scheduled' && (e.regarding?.name ?? e.involvedObject?.name) === name,
+  );
+  const rel = (ms: number | undefined): number | undefined =>
+    ms === undefined ? undefined : (ms - start) / 1000;
   return {
     pod: name,
     container: containerName,
     created: rel(finer(toMs(pod.metadata?.creationTimestamp), input.watch?.created)),
-    scheduled: rel(toMs(schedEvent?.eventTime) ?? finer(conditionTime(pod, 'PodScheduled'), input.watch?.scheduled)),
+    scheduled: rel(
+      toMs(schedEvent?.eventTime) ?? finer(conditionTime(pod, 'PodScheduled'), input.watch?.scheduled),
+    ),
     initialized: rel(finer(conditionTime(pod, 'Initialized'), input.watch?.initialized)),
-    started: rel(finer(toMs(status?.state?.running?.startedAt ?? status?.state?.terminated?.startedAt), input.watch?.started)),
+    started: rel(
+      finer(
+        toMs(status?.state?.running?.startedAt ?? status?.state?.terminated?.startedAt),
+        input.watch?.started,
+      ),
+    ),
     application: rel(input.appStart),
   };
 }
@@ -94,7 +104,8 @@ export const PHASES = [
 ] as const;
 
 export function phaseDurations(t: PodTiming): Record<(typeof PHASES)[number]['key'], number | undefined> {
-  const at = (k: string): number | undefined => (k === 'start' ? 0 : (t as unknown as Record<string, number | undefined>)[k]);
+  const at = (k: string): number | undefined =>
+    k === 'start' ? 0 : (t as unknown as Record<string, number | undefined>)[k];
   const out = {} as Record<(typeof PHASES)[number]['key'], number | undefined>;
   for (const p of PHASES) {
     const a = at(p.from);
@@ -106,7 +117,9 @@ export function phaseDurations(t: PodTiming): Record<(typeof PHASES)[number]['ke
 
 /** Upstream prints the table sorted by application start and warns about non-monotonic rows. */
 export function sortTimings(rows: readonly PodTiming[]): PodTiming[] {
-  return [...rows].sort((a, b) => (a.application ?? Infinity) - (b.application ?? Infinity) || a.pod.localeCompare(b.pod));
+  return [...rows].sort(
+    (a, b) => (a.application ?? Infinity) - (b.application ?? Infinity) || a.pod.localeCompare(b.pod),
+  );
 }
 
 export function monotonicityWarnings(rows: readonly PodTiming[]): string[] {
@@ -119,7 +132,10 @@ export function monotonicityWarnings(rows: readonly PodTiming[]): string[] {
       const v = r[k];
       if (v === undefined) continue;
       // Whole-second API stamps can precede a finer watch time of an earlier step by < 1 s.
-      if (v < last - 1) out.push(`${r.pod}/${r.container}: ${k} (${v.toFixed(3)} s) is earlier than ${lastKey} (${last.toFixed(3)} s)`);
+      if (v < last - 1)
+        out.push(
+          `${r.pod}/${r.container}: ${k} (${v.toFixed(3)} s) is earlier than ${lastKey} (${last.toFixed(3)} s)`,
+        );
       if (v > last) {
         last = v;
         lastKey = k;
@@ -132,7 +148,15 @@ export function monotonicityWarnings(rows: readonly PodTiming[]): string[] {
 const fmt = (v: number | undefined): string => (v === undefined ? '' : v.toFixed(3));
 
 export function timingRows(rows: readonly PodTiming[]): string[][] {
-  return sortTimings(rows).map((r) => [r.pod, r.container, fmt(r.created), fmt(r.scheduled), fmt(r.initialized), fmt(r.started), fmt(r.application)]);
+  return sortTimings(rows).map((r) => [
+    r.pod,
+    r.container,
+    fmt(r.created),
+    fmt(r.scheduled),
+    fmt(r.initialized),
+    fmt(r.started),
+    fmt(r.application),
+  ]);
 }
 
 /** Upstream-style fixed-width table. */
@@ -140,13 +164,17 @@ export function formatTable(rows: readonly PodTiming[]): string {
   const body = timingRows(rows);
   const header = [...TIMING_COLUMNS];
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  const line = (cells: readonly string[]): string =>
+    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   return [line(header), ...body.map(line)].join('\n');
 }
 
 export function toCsv(rows: readonly PodTiming[]): string {
   const esc = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  return [TIMING_COLUMNS.map(esc).join(','), ...timingRows(rows).map((r) => r.map(esc).join(','))].join('\n') + '\n';
+  return (
+    [TIMING_COLUMNS.map(esc).join(','), ...timingRows(rows).map((r) => r.map(esc).join(','))].join('\n') +
+    '\n'
+  );
 }
 
 export interface BreakdownSummary {
@@ -165,7 +193,12 @@ export function summarize(rows: readonly PodTiming[]): BreakdownSummary {
     const vals = rows.map((r) => phaseDurations(r)[p.key]).filter((v): v is number => v !== undefined);
     meanPhase[p.key] = vals.length === 0 ? undefined : vals.reduce((a, b) => a + b, 0) / vals.length;
   }
-  return { pods: rows.length, deployed: apps.length, makespan: apps.length === 0 ? undefined : Math.max(...apps), meanPhase };
+  return {
+    pods: rows.length,
+    deployed: apps.length,
+    makespan: apps.length === 0 ? undefined : Math.max(...apps),
+    meanPhase,
+  };
 }
 
 const COLORS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f'];
@@ -181,7 +214,14 @@ export function breakdownSvg(rows: readonly PodTiming[], title: string): string 
   const top = 40;
   const legendH = 24;
   const height = top + sorted.length * (barH + 4) + 50 + legendH;
-  const maxT = Math.max(0.001, ...sorted.flatMap((r) => [r.created, r.scheduled, r.initialized, r.started, r.application].filter((v): v is number => v !== undefined)));
+  const maxT = Math.max(
+    0.001,
+    ...sorted.flatMap((r) =>
+      [r.created, r.scheduled, r.initialized, r.started, r.application].filter(
+        (v): v is number => v !== undefined,
+      ),
+    ),
+  );
   const x = (t: number): number => left + (t / maxT) * plotW;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
@@ -189,13 +229,17 @@ export function breakdownSvg(rows: readonly PodTiming[], title: string): string 
   ];
   sorted.forEach((r, i) => {
     const y = top + i * (barH + 4);
-    parts.push(`<text x="${left - 6}" y="${y + barH - 3}" text-anchor="end">${xmlEscape(`${r.pod}/${r.container}`.slice(-28))}</text>`);
+    parts.push(
+      `<text x="${left - 6}" y="${y + barH - 3}" text-anchor="end">${xmlEscape(`${r.pod}/${r.container}`.slice(-28))}</text>`,
+    );
     let from = 0;
     const points = [r.created, r.scheduled, r.initialized, r.started, r.application];
     points.forEach((to, k) => {
       if (to === undefined) return;
       const w = Math.max(0, x(to) - x(from));
-      parts.push(`<rect x="${x(from).toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${COLORS[k]}"><title>${xmlEscape(PHASES[k]?.label ?? '')}: ${(to - from).toFixed(3)} s</title></rect>`);
+      parts.push(
+        `<rect x="${x(from).toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${COLORS[k]}"><title>${xmlEscape(PHASES[k]?.label ?? '')}: ${(to - from).toFixed(3)} s</title></rect>`,
+      );
       from = Math.max(from, to);
     });
   });
@@ -205,11 +249,15 @@ export function breakdownSvg(rows: readonly PodTiming[], title: string): string 
     const t = (maxT * k) / 5;
     parts.push(`<text x="${x(t).toFixed(1)}" y="${axisY + 14}" text-anchor="middle">${t.toFixed(2)}</text>`);
   }
-  parts.push(`<text x="${left + plotW / 2}" y="${axisY + 30}" text-anchor="middle">Time since deployment request (s)</text>`);
+  parts.push(
+    `<text x="${left + plotW / 2}" y="${axisY + 30}" text-anchor="middle">Time since deployment request (s)</text>`,
+  );
   PHASES.forEach((p, k) => {
     const lx = 10 + k * 160;
     const ly = axisY + 40;
-    parts.push(`<rect x="${lx}" y="${ly}" width="10" height="10" fill="${COLORS[k]}"/><text x="${lx + 14}" y="${ly + 9}">${xmlEscape(p.label)}</text>`);
+    parts.push(
+      `<rect x="${lx}" y="${ly}" width="10" height="10" fill="${COLORS[k]}"/><text x="${lx + 14}" y="${ly + 9}">${xmlEscape(p.label)}</text>`,
+    );
   });
   parts.push('</svg>');
   return parts.join('\n') + '\n';

@@ -40,7 +40,11 @@ export const START_MARKER = 'Start the application';
 
 /** Upstream's `empty` app: prints the start line, sleeps, prints the end line. */
 export function sleeperCommand(nodeBinary: string, sleepSeconds: number): string[] {
-  return [nodeBinary, '-e', `console.log(${JSON.stringify(START_MARKER)}); setTimeout(() => console.log('End the application'), ${Math.round(sleepSeconds * 1000)});`];
+  return [
+    nodeBinary,
+    '-e',
+    `console.log(${JSON.stringify(START_MARKER)}); setTimeout(() => console.log('End the application'), ${Math.round(sleepSeconds * 1000)});`,
+  ];
 }
 
 export interface DeploymentPlan {
@@ -66,7 +70,11 @@ export function deploymentPlan(o: DeploymentOptions): DeploymentPlan {
     command: sleeperCommand(o.nodeBinary, o.sleepSeconds),
     resources: { requests: { cpu: cpuQuantity(o.cpu ?? 0.1), memory: `${o.memoryMiB ?? 32}Mi` } },
   });
-  const job = (name: string, containers: Record<string, unknown>[], parallelism = 1): Record<string, unknown> => ({
+  const job = (
+    name: string,
+    containers: Record<string, unknown>[],
+    parallelism = 1,
+  ): Record<string, unknown> => ({
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: { name, namespace: o.namespace, labels },
@@ -76,7 +84,11 @@ export function deploymentPlan(o: DeploymentOptions): DeploymentPlan {
       backoffLimit: 0,
       template: {
         metadata: { labels },
-        spec: { restartPolicy: 'Never', ...(o.nodeSelector ? { nodeSelector: o.nodeSelector } : {}), containers },
+        spec: {
+          restartPolicy: 'Never',
+          ...(o.nodeSelector ? { nodeSelector: o.nodeSelector } : {}),
+          containers,
+        },
       },
     },
   });
@@ -85,10 +97,23 @@ export function deploymentPlan(o: DeploymentOptions): DeploymentPlan {
     case 'pod':
       return { jobs: [job(base, [container('app')], o.replicas)], parallel: false, instances: o.replicas };
     case 'container':
-      return { jobs: [job(base, Array.from({ length: o.replicas }, (_, i) => container(`app-${i}`)))], parallel: false, instances: o.replicas };
+      return {
+        jobs: [
+          job(
+            base,
+            Array.from({ length: o.replicas }, (_, i) => container(`app-${i}`)),
+          ),
+        ],
+        parallel: false,
+        instances: o.replicas,
+      };
     case 'file':
     case 'call':
-      return { jobs: Array.from({ length: o.replicas }, (_, i) => job(`${base}-${i}`, [container('app')])), parallel: o.method === 'call', instances: o.replicas };
+      return {
+        jobs: Array.from({ length: o.replicas }, (_, i) => job(`${base}-${i}`, [container('app')])),
+        parallel: o.method === 'call',
+        instances: o.replicas,
+      };
   }
 }
 
@@ -104,11 +129,16 @@ export interface DeploymentResult {
 }
 
 /** Deploys, observes until every instance logged its start line, computes the breakdown, cleans up. */
-export async function runDeploymentBenchmark(client: KubeClient, o: DeploymentOptions, out: { dir: string; log: Logger; timeoutMs?: number; pollMs?: number }): Promise<DeploymentResult> {
+export async function runDeploymentBenchmark(
+  client: KubeClient,
+  o: DeploymentOptions,
+  out: { dir: string; log: Logger; timeoutMs?: number; pollMs?: number },
+): Promise<DeploymentResult> {
   const plan = deploymentPlan(o);
   const selector = `${DEPLOY_LABEL}=${dnsLabel(o.benchId)}`;
   const watch = new Map<string, WatchObservations>();
-  const create = (body: Record<string, unknown>): Promise<unknown> => client.batch.createNamespacedJob({ namespace: o.namespace, body: body as never });
+  const create = (body: Record<string, unknown>): Promise<unknown> =>
+    client.batch.createNamespacedJob({ namespace: o.namespace, body: body });
   const start = Date.now();
   try {
     if (plan.parallel) await Promise.all(plan.jobs.map(create));
@@ -117,50 +147,91 @@ export async function runDeploymentBenchmark(client: KubeClient, o: DeploymentOp
     let pods: PodLike[] = [];
     for (;;) {
       const list = await client.core.listNamespacedPod({ namespace: o.namespace, labelSelector: selector });
-      pods = list.items as PodLike[];
+      pods = list.items;
       const now = Date.now();
       for (const p of pods) {
         const name = p.metadata?.name ?? '';
         const w = watch.get(name) ?? { created: now };
         if (w.scheduled === undefined && p.spec?.nodeName) w.scheduled = now;
         if (w.initialized === undefined && conditionTime(p, 'Initialized') !== undefined) w.initialized = now;
-        if (w.started === undefined && (p.status?.containerStatuses ?? []).some((c) => c.state?.running || c.state?.terminated)) w.started = now;
+        if (
+          w.started === undefined &&
+          (p.status?.containerStatuses ?? []).some((c) => c.state?.running || c.state?.terminated)
+        )
+          w.started = now;
         watch.set(name, w);
       }
-      const startedInstances = pods.reduce((n, p) => n + (p.status?.containerStatuses ?? []).filter((c) => c.state?.running || c.state?.terminated).length, 0);
+      const startedInstances = pods.reduce(
+        (n, p) =>
+          n +
+          (p.status?.containerStatuses ?? []).filter((c) => c.state?.running || c.state?.terminated).length,
+        0,
+      );
       if (startedInstances >= plan.instances) break;
       if (now > deadline) {
-        throw new ContinuumError('K8S_DEPLOYMENT_TIMEOUT', `${o.method}: only ${startedInstances}/${plan.instances} instances started within ${Math.round((out.timeoutMs ?? 600_000) / 1000)} s.`);
+        throw new ContinuumError(
+          'K8S_DEPLOYMENT_TIMEOUT',
+          `${o.method}: only ${startedInstances}/${plan.instances} instances started within ${Math.round((out.timeoutMs ?? 600_000) / 1000)} s.`,
+        );
       }
       await sleep(out.pollMs ?? 200);
     }
     // Let every container print its start line, then read logs with the runtime's timestamps.
     await sleep(1000);
-    const events = ((await client.events.listNamespacedEvent({ namespace: o.namespace })).items ?? []) as SchedulerEvent[];
+    const events = ((await client.events.listNamespacedEvent({ namespace: o.namespace })).items ??
+      []) as SchedulerEvent[];
     const rows: PodTiming[] = [];
     for (const pod of pods) {
       for (const c of pod.spec?.containers ?? []) {
         const text = await client.core
-          .readNamespacedPodLog({ name: pod.metadata?.name ?? '', namespace: o.namespace, container: c.name, timestamps: true })
+          .readNamespacedPodLog({
+            name: pod.metadata?.name ?? '',
+            namespace: o.namespace,
+            container: c.name,
+            timestamps: true,
+          })
           .then(String)
           .catch(() => '');
         const startLine = text.split('\n').find((l) => l.includes(START_MARKER));
         const appStart = startLine === undefined ? undefined : toMs(startLine.split(' ')[0] ?? '');
-        rows.push(podTiming({ pod, container: c.name, events, watch: watch.get(pod.metadata?.name ?? '') ?? {}, ...(appStart !== undefined ? { appStart } : {}) }, start));
+        rows.push(
+          podTiming(
+            {
+              pod,
+              container: c.name,
+              events,
+              watch: watch.get(pod.metadata?.name ?? '') ?? {},
+              ...(appStart !== undefined ? { appStart } : {}),
+            },
+            start,
+          ),
+        );
       }
     }
     mkdirSync(out.dir, { recursive: true });
     const csv = join(out.dir, `deployment_${o.method}_${o.replicas}.csv`);
     const svg = join(out.dir, `deployment_${o.method}_${o.replicas}_breakdown.svg`);
     writeFileSync(csv, toCsv(rows));
-    writeFileSync(svg, breakdownSvg(rows, `Deployment breakdown: ${o.replicas} sleeping pods, method ${o.method}`));
+    writeFileSync(
+      svg,
+      breakdownSvg(rows, `Deployment breakdown: ${o.replicas} sleeping pods, method ${o.method}`),
+    );
     const warnings = monotonicityWarnings(rows);
     for (const w of warnings) out.log.warn(w);
-    return { method: o.method, rows, summary: summarize(rows), warnings, table: formatTable(rows), files: { csv, svg } };
+    return {
+      method: o.method,
+      rows,
+      summary: summarize(rows),
+      warnings,
+      table: formatTable(rows),
+      files: { csv, svg },
+    };
   } finally {
     for (const j of plan.jobs) {
       const name = (j['metadata'] as { name: string }).name;
-      await client.batch.deleteNamespacedJob({ name, namespace: o.namespace, propagationPolicy: 'Background' }).catch(() => undefined);
+      await client.batch
+        .deleteNamespacedJob({ name, namespace: o.namespace, propagationPolicy: 'Background' })
+        .catch(() => undefined);
     }
   }
 }

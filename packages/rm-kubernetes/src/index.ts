@@ -21,11 +21,19 @@ export * from './rules.js';
 export * from './versions.js';
 export { createContainerdImageDelivery, privileged } from './containerd-images.js';
 
-export function kubernetesPlan(topology: Topology, options: KubernetesOptions, name = 'kubernetes'): PlanItem[] {
+export function kubernetesPlan(
+  topology: Topology,
+  options: KubernetesOptions,
+  name = 'kubernetes',
+): PlanItem[] {
   const v = parseKubeVersion(options.kubernetesVersion).version;
   return topology.nodes.map((n) =>
     n.role === 'cloud-controller'
-      ? { resource: `${name}-control-plane`, name: n.name, details: { version: v, cni: 'flannel', offline: options.offlineBundle !== undefined } }
+      ? {
+          resource: `${name}-control-plane`,
+          name: n.name,
+          details: { version: v, cni: 'flannel', offline: options.offlineBundle !== undefined },
+        }
       : n.role === 'endpoint'
         ? { resource: 'docker', name: n.name }
         : { resource: `${name}-worker`, name: n.name, details: { version: v } },
@@ -34,18 +42,26 @@ export function kubernetesPlan(topology: Topology, options: KubernetesOptions, n
 
 export default defineResourceManager<KubernetesOptions, KubeState>({
   name: 'kubernetes',
-  description: 'Kubernetes (kubeadm, containerd, Flannel) installed with Ansible; workers run as Jobs, endpoints as Docker containers',
+  description:
+    'Kubernetes (kubeadm, containerd, Flannel) installed with Ansible; workers run as Jobs, endpoints as Docker containers',
   usesController: true,
   configSchema: kubernetesOptionsSchema,
   jsonSchema: () => z.toJSONSchema(kubernetesOptionsSchema, { io: 'input' }),
-  validate: (ctx) => Promise.resolve([...kubernetesDiagnostics(countsOf(ctx.topology)), ...ansibleDiagnostics()]),
+  validate: (ctx) =>
+    Promise.resolve([...kubernetesDiagnostics(countsOf(ctx.topology)), ...ansibleDiagnostics()]),
   plan: (ctx) => Promise.resolve(kubernetesPlan(ctx.topology, ctx.config)),
   install: (ctx) => {
     const controller = controllerOf(ctx);
     const workers = ctx.nodes.filter((n) => n.role === 'cloud');
     return installCluster(
       ctx,
-      { controller, kubeadmWorkers: workers, readyNodes: [controller, ...workers], endpoints: ctx.nodes.filter((n) => n.role === 'endpoint'), applyCni: true },
+      {
+        controller,
+        kubeadmWorkers: workers,
+        readyNodes: [controller, ...workers],
+        endpoints: ctx.nodes.filter((n) => n.role === 'endpoint'),
+        applyCni: true,
+      },
       'kubernetes',
     );
   },

@@ -60,9 +60,13 @@ export function createJobRunner(options: JobRunnerOptions): WorkloadRunner {
     async run(spec: ComponentSpec): Promise<Workload> {
       const node = byName.get(spec.node);
       if (node === undefined) {
-        throw new ContinuumError('RUNNER_UNKNOWN_NODE', `Component ${spec.name} targets node "${spec.node}", which is not a Kubernetes node.`, {
-          hint: `Kubernetes nodes: ${[...byName.keys()].join(', ')}`,
-        });
+        throw new ContinuumError(
+          'RUNNER_UNKNOWN_NODE',
+          `Component ${spec.name} targets node "${spec.node}", which is not a Kubernetes node.`,
+          {
+            hint: `Kubernetes nodes: ${[...byName.keys()].join(', ')}`,
+          },
+        );
       }
       if (!node.sharesHostFilesystem) for (const f of spec.files ?? []) await node.copy(f.from, f.to);
       const image = spec.image ?? (await options.ensureImage(node));
@@ -81,9 +85,13 @@ export function createJobRunner(options: JobRunnerOptions): WorkloadRunner {
       await options.record({ namespace: options.namespace, name });
       const requested = Date.now();
       try {
-        await client.batch.createNamespacedJob({ namespace: options.namespace, body: manifest as never });
+        await client.batch.createNamespacedJob({ namespace: options.namespace, body: manifest });
       } catch (error) {
-        throw new ContinuumError('K8S_JOB_CREATE_FAILED', `Could not create Job ${name} for ${spec.name}: ${(error as Error).message.slice(0, 800)}`, { cause: error });
+        throw new ContinuumError(
+          'K8S_JOB_CREATE_FAILED',
+          `Could not create Job ${name} for ${spec.name}: ${(error as Error).message.slice(0, 800)}`,
+          { cause: error },
+        );
       }
       const timeline: StatusChange[] = [{ time: requested, phase: 'pending', reason: 'Job created' }];
       const lines: LogLine[] = [];
@@ -95,7 +103,11 @@ export function createJobRunner(options: JobRunnerOptions): WorkloadRunner {
       let stopped = false;
       const pullLogs = async (pod: string): Promise<void> => {
         try {
-          const text = await client.core.readNamespacedPodLog({ name: pod, namespace: options.namespace, timestamps: true });
+          const text = await client.core.readNamespacedPodLog({
+            name: pod,
+            namespace: options.namespace,
+            timestamps: true,
+          });
           const all = parseTimestampedLog(String(text));
           for (const entry of all.slice(lines.length)) {
             const l: LogLine = { time: entry.time, stream: 'stdout', line: entry.line };
@@ -113,8 +125,11 @@ export function createJobRunner(options: JobRunnerOptions): WorkloadRunner {
           if (stopped) return { phase: 'failed', exitCode: null, reason: 'stopped' };
           let pod: PodLike | undefined;
           try {
-            const pods = await client.core.listNamespacedPod({ namespace: options.namespace, labelSelector: `job-name=${name}` });
-            pod = pods.items[0] as PodLike | undefined;
+            const pods = await client.core.listNamespacedPod({
+              namespace: options.namespace,
+              labelSelector: `job-name=${name}`,
+            });
+            pod = pods.items[0];
           } catch {
             pod = undefined;
           }
@@ -123,42 +138,92 @@ export function createJobRunner(options: JobRunnerOptions): WorkloadRunner {
             const status = kubectlStatus(pod);
             if (status !== lastStatus) {
               lastStatus = status;
-              timeline.push({ time: now, phase: status === 'Running' ? 'running' : status === 'Succeeded' ? 'succeeded' : pod.status?.phase === 'Failed' ? 'failed' : 'pending', reason: status });
+              timeline.push({
+                time: now,
+                phase:
+                  status === 'Running'
+                    ? 'running'
+                    : status === 'Succeeded'
+                      ? 'succeeded'
+                      : pod.status?.phase === 'Failed'
+                        ? 'failed'
+                        : 'pending',
+                reason: status,
+              });
             }
             podTimeline = timelineFromPod(pod);
             if (pod.status?.phase !== 'Pending') await pullLogs(pod.metadata?.name ?? '');
             const term = pod.status?.containerStatuses?.[0]?.state?.terminated;
-            if (pod.status?.phase === 'Succeeded') return { phase: 'succeeded', exitCode: term?.exitCode ?? 0 };
-            if (pod.status?.phase === 'Failed') return { phase: 'failed', exitCode: term?.exitCode ?? null, reason: term?.reason ?? pod.status.reason ?? 'Failed' };
+            if (pod.status?.phase === 'Succeeded')
+              return { phase: 'succeeded', exitCode: term?.exitCode ?? 0 };
+            if (pod.status?.phase === 'Failed')
+              return {
+                phase: 'failed',
+                exitCode: term?.exitCode ?? null,
+                reason: term?.reason ?? pod.status.reason ?? 'Failed',
+              };
             const stuck = stuckReason(pod);
             stuckSince = stuck === undefined ? undefined : (stuckSince ?? now);
             if (stuck !== undefined && now - (stuckSince ?? now) > (options.stuckGraceMs ?? 60_000)) {
-              return { phase: 'failed', exitCode: null, reason: `pod ${pod.metadata?.name ?? ''} cannot start: ${stuck}` };
+              return {
+                phase: 'failed',
+                exitCode: null,
+                reason: `pod ${pod.metadata?.name ?? ''} cannot start: ${stuck}`,
+              };
             }
           }
           if (lastStatus !== 'Running' && now - requested > (options.startTimeoutMs ?? 600_000)) {
-            return { phase: 'failed', exitCode: null, reason: `never started within ${Math.round((options.startTimeoutMs ?? 600_000) / 1000)} s (last status ${lastStatus || 'no pod'})` };
+            return {
+              phase: 'failed',
+              exitCode: null,
+              reason: `never started within ${Math.round((options.startTimeoutMs ?? 600_000) / 1000)} s (last status ${lastStatus || 'no pod'})`,
+            };
           }
           await sleep(interval);
         }
       })().then((r) => {
-        if (r.phase === 'failed' && timeline.at(-1)?.phase !== 'failed') timeline.push({ time: Date.now(), phase: 'failed', ...(r.reason !== undefined ? { reason: r.reason } : {}) });
+        if (r.phase === 'failed' && timeline.at(-1)?.phase !== 'failed')
+          timeline.push({
+            time: Date.now(),
+            phase: 'failed',
+            ...(r.reason !== undefined ? { reason: r.reason } : {}),
+          });
         return r;
       });
       return {
-        ref: { runner: options.runnerName ?? 'kubernetes', name: spec.name, node: node.name, data: { job: name, namespace: options.namespace, image } },
+        ref: {
+          runner: options.runnerName ?? 'kubernetes',
+          name: spec.name,
+          node: node.name,
+          data: { job: name, namespace: options.namespace, image },
+        },
         async wait(opts = {}) {
           const waiters: Promise<WorkloadExit>[] = [exit];
           let timer: NodeJS.Timeout | undefined;
           if (opts.timeoutMs !== undefined) {
             const ms = opts.timeoutMs;
-            waiters.push(new Promise((_, reject) => (timer = setTimeout(() => reject(new ContinuumError('WORKLOAD_TIMEOUT', `Job ${name} (${spec.name}) did not finish within ${ms / 1000} s.`)), ms))));
+            waiters.push(
+              new Promise(
+                (_, reject) =>
+                  (timer = setTimeout(
+                    () =>
+                      reject(
+                        new ContinuumError(
+                          'WORKLOAD_TIMEOUT',
+                          `Job ${name} (${spec.name}) did not finish within ${ms / 1000} s.`,
+                        ),
+                      ),
+                    ms,
+                  )),
+              ),
+            );
           }
           if (opts.signal !== undefined) {
             const signal = opts.signal;
             waiters.push(
               new Promise((_, reject) => {
-                const fail = (): void => reject(new ContinuumError('ABORTED', `Waiting for ${spec.name} was cancelled.`));
+                const fail = (): void =>
+                  reject(new ContinuumError('ABORTED', `Waiting for ${spec.name} was cancelled.`));
                 if (signal.aborted) fail();
                 signal.addEventListener('abort', fail, { once: true });
               }),
@@ -172,19 +237,26 @@ export function createJobRunner(options: JobRunnerOptions): WorkloadRunner {
         },
         async stop() {
           stopped = true;
-          await client.batch.deleteNamespacedJob({ name, namespace: options.namespace, propagationPolicy: 'Background' }).catch(() => undefined);
+          await client.batch
+            .deleteNamespacedJob({ name, namespace: options.namespace, propagationPolicy: 'Background' })
+            .catch(() => undefined);
         },
         logs: () => Promise.resolve([...lines]),
         onLine: (l) => void listeners.push(l),
         // Observed transitions (ms) merged with the pod's own API stamps (s).
-        timeline: () => [...timeline, ...podTimeline.filter((p) => p.reason !== 'created')].sort((a, b) => a.time - b.time),
+        timeline: () =>
+          [...timeline, ...podTimeline.filter((p) => p.reason !== 'created')].sort((a, b) => a.time - b.time),
       };
     },
   };
 }
 
 /** Routes each component: endpoints to the docker runner (upstream), everything else to `main`. */
-export function createSplitRunner(main: WorkloadRunner, endpoints: WorkloadRunner, isEndpoint: (node: string) => boolean): WorkloadRunner {
+export function createSplitRunner(
+  main: WorkloadRunner,
+  endpoints: WorkloadRunner,
+  isEndpoint: (node: string) => boolean,
+): WorkloadRunner {
   return {
     name: main.name,
     run: (spec, opts) => (isEndpoint(spec.node) ? endpoints.run(spec, opts) : main.run(spec, opts)),

@@ -14,18 +14,27 @@ export interface KubeClient {
  * A client for the fetched admin kubeconfig. @kubernetes/client-node is imported lazily: it is
  * large, and only runs that use a Kubernetes-based resource manager need it.
  */
-export async function connect(kubeconfigPath: string, options: { server?: string } = {}): Promise<KubeClient> {
+export async function connect(
+  kubeconfigPath: string,
+  options: { server?: string } = {},
+): Promise<KubeClient> {
   const k8s = await import('@kubernetes/client-node');
   const kc = new k8s.KubeConfig();
   try {
     kc.loadFromFile(kubeconfigPath);
   } catch (error) {
-    throw new ContinuumError('K8S_KUBECONFIG', `Cannot read kubeconfig ${kubeconfigPath}: ${(error as Error).message}`, { cause: error });
+    throw new ContinuumError(
+      'K8S_KUBECONFIG',
+      `Cannot read kubeconfig ${kubeconfigPath}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   if (options.server !== undefined) {
     const cluster = kc.getCurrentCluster();
     if (cluster !== null) {
-      kc.clusters = kc.clusters.map((c) => (c.name === cluster.name ? { ...c, server: options.server as string } : c));
+      kc.clusters = kc.clusters.map((c) =>
+        c.name === cluster.name ? { ...c, server: options.server as string } : c,
+      );
     }
   }
   return {

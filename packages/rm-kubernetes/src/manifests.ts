@@ -8,7 +8,11 @@ export const TIER_LABEL = 'continuum.io/tier';
 
 /** DNS-1123 label (≤ 63 chars) for object names. */
 export function dnsLabel(text: string, max = 63): string {
-  const s = text.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/-+/g, '-').replace(/^-+/, '');
+  const s = text
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-+/, '');
   return s.slice(0, max).replace(/-+$/, '') || 'x';
 }
 
@@ -46,9 +50,14 @@ export interface PodExtras {
  */
 export function jobManifest(spec: ComponentSpec, options: JobOptions): Record<string, unknown> {
   const name = options.name ?? dnsLabel(`${spec.name}-${options.runId.split('-').at(-1) ?? ''}`);
-  const labels = { [RUN_LABEL]: dnsLabel(options.runId), [COMPONENT_LABEL]: dnsLabel(spec.name), ...spec.labels };
+  const labels = {
+    [RUN_LABEL]: dnsLabel(options.runId),
+    [COMPONENT_LABEL]: dnsLabel(spec.name),
+    ...spec.labels,
+  };
   const env: object[] = Object.entries(spec.env ?? {}).map(([k, v]) => ({ name: k, value: v }));
-  if (spec.env?.['MQTT_LOCAL_IP'] === undefined) env.push({ name: 'MQTT_LOCAL_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } });
+  if (spec.env?.['MQTT_LOCAL_IP'] === undefined)
+    env.push({ name: 'MQTT_LOCAL_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } });
   const requests: Record<string, string> = {};
   if (spec.cpu !== undefined) requests['cpu'] = cpuQuantity(spec.cpu);
   if (spec.memoryMiB !== undefined) requests['memory'] = `${Math.max(1, Math.round(spec.memoryMiB))}Mi`;
@@ -66,7 +75,9 @@ export function jobManifest(spec: ComponentSpec, options: JobOptions): Record<st
           restartPolicy: 'Never',
           nodeSelector: options.nodeSelector,
           ...(options.tolerations !== undefined ? { tolerations: options.tolerations } : {}),
-          ...(options.hostNetwork === true ? { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' } : {}),
+          ...(options.hostNetwork === true
+            ? { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' }
+            : {}),
           containers: [
             {
               name: 'component',
@@ -95,15 +106,20 @@ function modelModule(apiVersion: string): string {
  * Validates manifests against the Kubernetes OpenAPI schemas (kubernetes-models). Objects of
  * kinds without a published schema there (CRDs such as OpenFaaS Functions) are reported, not passed.
  */
-export async function validateManifests(objects: readonly Record<string, unknown>[]): Promise<{ validated: number; unknownKinds: string[] }> {
+export async function validateManifests(
+  objects: readonly Record<string, unknown>[],
+): Promise<{ validated: number; unknownKinds: string[] }> {
   let validated = 0;
   const unknownKinds: string[] = [];
   for (const obj of objects) {
-    const apiVersion = String(obj['apiVersion'] ?? '');
-    const kind = String(obj['kind'] ?? '');
+    const apiVersion = typeof obj['apiVersion'] === 'string' ? obj['apiVersion'] : '';
+    const kind = typeof obj['kind'] === 'string' ? obj['kind'] : '';
     let Model: (new (data: unknown) => { validate(): void }) | undefined;
     try {
-      const mod = (await import(modelModule(apiVersion))) as Record<string, new (data: unknown) => { validate(): void }>;
+      const mod = (await import(modelModule(apiVersion))) as Record<
+        string,
+        new (data: unknown) => { validate(): void }
+      >;
       Model = mod[kind];
     } catch {
       Model = undefined;
@@ -117,7 +133,11 @@ export async function validateManifests(objects: readonly Record<string, unknown
       validated++;
     } catch (error) {
       const meta = obj['metadata'] as { name?: string } | undefined;
-      throw new ContinuumError('K8S_MANIFEST_INVALID', `${kind} ${meta?.name ?? '?'} does not match the Kubernetes ${apiVersion} schema: ${(error as Error).message}`, { cause: error });
+      throw new ContinuumError(
+        'K8S_MANIFEST_INVALID',
+        `${kind} ${meta?.name ?? '?'} does not match the Kubernetes ${apiVersion} schema: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
   return { validated, unknownKinds };

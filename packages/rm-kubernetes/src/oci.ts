@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync, linkSync, copyFileSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  linkSync,
+  copyFileSync,
+} from 'node:fs';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,7 +27,13 @@ async function sha256File(path: string): Promise<string> {
  * `ctr -n k8s.io images import` loads into containerd: kubelet then runs it with
  * imagePullPolicy Never, so no registry and no internet are involved.
  */
-export async function ociArchiveFromRootfs(options: { rootfsTar: string; reference: string; env: string[]; workingDir: string; outFile: string }): Promise<string> {
+export async function ociArchiveFromRootfs(options: {
+  rootfsTar: string;
+  reference: string;
+  env: string[];
+  workingDir: string;
+  outFile: string;
+}): Promise<string> {
   if (existsSync(options.outFile)) return options.outFile;
   const dir = `${options.outFile}.layout`;
   rmSync(dir, { recursive: true, force: true });
@@ -49,10 +65,19 @@ export async function ociArchiveFromRootfs(options: { rootfsTar: string; referen
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
       config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${layerDigest}`, size: statSync(options.rootfsTar).size }],
+      layers: [
+        {
+          mediaType: 'application/vnd.oci.image.layer.v1.tar',
+          digest: `sha256:${layerDigest}`,
+          size: statSync(options.rootfsTar).size,
+        },
+      ],
     }),
   );
-  const fullRef = options.reference.includes('/') && options.reference.split('/')[0]?.includes('.') ? options.reference : `docker.io/${options.reference}`;
+  const fullRef =
+    options.reference.includes('/') && options.reference.split('/')[0]?.includes('.')
+      ? options.reference
+      : `docker.io/${options.reference}`;
   writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
   writeFileSync(
     join(dir, 'index.json'),
@@ -62,7 +87,10 @@ export async function ociArchiveFromRootfs(options: { rootfsTar: string; referen
         {
           mediaType: 'application/vnd.oci.image.manifest.v1+json',
           ...manifest,
-          annotations: { 'io.containerd.image.name': fullRef, 'org.opencontainers.image.ref.name': options.reference.split(':').at(-1) ?? 'latest' },
+          annotations: {
+            'io.containerd.image.name': fullRef,
+            'org.opencontainers.image.ref.name': options.reference.split(':').at(-1) ?? 'latest',
+          },
         },
       ],
     }),

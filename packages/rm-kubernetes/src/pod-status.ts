@@ -9,7 +9,13 @@ export interface PodLike {
     reason?: string;
     message?: string;
     startTime?: string | Date;
-    conditions?: { type: string; status: string; lastTransitionTime?: string | Date; reason?: string; message?: string }[];
+    conditions?: {
+      type: string;
+      status: string;
+      lastTransitionTime?: string | Date;
+      reason?: string;
+      message?: string;
+    }[];
     containerStatuses?: ContainerStatusLike[];
   };
 }
@@ -44,7 +50,8 @@ export function conditionTime(pod: PodLike, type: string): number | undefined {
 
 /** Upstream's pod states as `kubectl get pods` prints them: Pending, ContainerCreating, Running, Succeeded, … */
 export function kubectlStatus(pod: PodLike): string {
-  const waiting = pod.status?.containerStatuses?.find((c) => c.state?.waiting !== undefined)?.state?.waiting?.reason;
+  const waiting = pod.status?.containerStatuses?.find((c) => c.state?.waiting !== undefined)?.state?.waiting
+    ?.reason;
   const phase = pod.status?.phase ?? 'Pending';
   if (phase === 'Pending' && waiting !== undefined) return waiting;
   if (phase === 'Failed' || phase === 'Succeeded') {
@@ -55,14 +62,25 @@ export function kubectlStatus(pod: PodLike): string {
 }
 
 /** Problems that mean "this pod will never start on its own": reported instead of waiting forever. */
-export const STUCK_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'ErrImageNeverPull', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
+export const STUCK_REASONS = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'ErrImageNeverPull',
+  'InvalidImageName',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'RunContainerError',
+]);
 
 export function stuckReason(pod: PodLike): string | undefined {
   for (const c of pod.status?.containerStatuses ?? []) {
     const w = c.state?.waiting;
-    if (w?.reason !== undefined && STUCK_REASONS.has(w.reason)) return `${w.reason}${w.message ? `: ${w.message}` : ''}`;
+    if (w?.reason !== undefined && STUCK_REASONS.has(w.reason))
+      return `${w.reason}${w.message ? `: ${w.message}` : ''}`;
   }
-  const unsched = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable');
+  const unsched = pod.status?.conditions?.find(
+    (c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable',
+  );
   return unsched !== undefined ? `Unschedulable: ${unsched.message ?? ''}` : undefined;
 }
 
@@ -78,6 +96,11 @@ export function timelineFromPod(pod: PodLike): StatusChange[] {
   const running = pod.status?.containerStatuses?.[0]?.state?.running;
   push(toMs(running?.startedAt ?? term?.startedAt), 'running');
   if (pod.status?.phase === 'Succeeded') push(toMs(term?.finishedAt), 'succeeded');
-  if (pod.status?.phase === 'Failed') push(toMs(term?.finishedAt) ?? Date.now(), 'failed', term?.reason ?? pod.status.reason ?? `exit code ${term?.exitCode ?? '?'}`);
+  if (pod.status?.phase === 'Failed')
+    push(
+      toMs(term?.finishedAt) ?? Date.now(),
+      'failed',
+      term?.reason ?? pod.status.reason ?? `exit code ${term?.exitCode ?? '?'}`,
+    );
   return out.sort((a, b) => a.time - b.time);
 }

@@ -24,7 +24,14 @@ export function nodeReadiness(items: readonly NodeLike[], expected: readonly str
     }
     const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
     if (ready?.status === 'True') out.ready.push(name);
-    else out.notReady.push({ name, reason: ready === undefined ? 'no Ready condition yet' : `${ready.reason ?? ready.status}${ready.message ? `: ${ready.message}` : ''}` });
+    else
+      out.notReady.push({
+        name,
+        reason:
+          ready === undefined
+            ? 'no Ready condition yet'
+            : `${ready.reason ?? ready.status}${ready.message ? `: ${ready.message}` : ''}`,
+      });
   }
   return out;
 }
@@ -46,11 +53,12 @@ export async function waitForNodesReady(
   let last: Readiness | undefined;
   let lastError = '';
   while (Date.now() - started < options.timeoutMs) {
-    if (options.signal?.aborted) throw new ContinuumError('ABORTED', 'Waiting for Kubernetes nodes was cancelled.');
+    if (options.signal?.aborted)
+      throw new ContinuumError('ABORTED', 'Waiting for Kubernetes nodes was cancelled.');
     polls++;
     try {
       const list = await client.core.listNode();
-      last = nodeReadiness(list.items as NodeLike[], expected);
+      last = nodeReadiness(list.items, expected);
       if (last.ready.length === expected.length) return { elapsedMs: Date.now() - started, polls };
       options.log?.progress(`Kubernetes nodes Ready: ${last.ready.length}/${expected.length}`);
     } catch (error) {
@@ -62,8 +70,17 @@ export async function waitForNodesReady(
   const detail =
     last === undefined
       ? `the API at ${client.server} never answered (${lastError})`
-      : [last.missing.length > 0 ? `not registered: ${last.missing.join(', ')}` : '', ...last.notReady.map((n) => `${n.name}: ${n.reason}`)].filter(Boolean).join('; ');
-  throw new ContinuumError('K8S_NODES_NOT_READY', `Kubernetes nodes were not all Ready after ${Math.round(options.timeoutMs / 1000)} s: ${detail}`, {
-    hint: 'Check the install logs in the run directory (ansible-*.log) and `journalctl -u kubelet` on the nodes.',
-  });
+      : [
+          last.missing.length > 0 ? `not registered: ${last.missing.join(', ')}` : '',
+          ...last.notReady.map((n) => `${n.name}: ${n.reason}`),
+        ]
+          .filter(Boolean)
+          .join('; ');
+  throw new ContinuumError(
+    'K8S_NODES_NOT_READY',
+    `Kubernetes nodes were not all Ready after ${Math.round(options.timeoutMs / 1000)} s: ${detail}`,
+    {
+      hint: 'Check the install logs in the run directory (ansible-*.log) and `journalctl -u kubelet` on the nodes.',
+    },
+  );
 }

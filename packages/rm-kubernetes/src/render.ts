@@ -12,27 +12,43 @@ export const TEMPLATES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '.
  * Nunjucks with `[[ ]]` / `[% %]` delimiters: the playbooks themselves are Jinja2 for Ansible
  * (`{{ }}`), so Continuum's own placeholders must not collide with Ansible's.
  */
-export async function createRenderer(searchPaths: readonly string[] = [join(TEMPLATES_DIR, 'ansible')]): Promise<(name: string, context: object) => string> {
+export async function createRenderer(
+  searchPaths: readonly string[] = [join(TEMPLATES_DIR, 'ansible')],
+): Promise<(name: string, context: object) => string> {
   const nunjucks = (await import('nunjucks')).default;
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader([...searchPaths], { noCache: true }), {
     autoescape: false,
     throwOnUndefined: true,
     trimBlocks: true,
     lstripBlocks: true,
-    tags: { blockStart: '[%', blockEnd: '%]', variableStart: '[[', variableEnd: ']]', commentStart: '<#', commentEnd: '#>' },
+    tags: {
+      blockStart: '[%',
+      blockEnd: '%]',
+      variableStart: '[[',
+      variableEnd: ']]',
+      commentStart: '<#',
+      commentEnd: '#>',
+    },
   });
   return (name, context) => {
     try {
       return env.render(name, context);
     } catch (error) {
-      throw new ContinuumError('TEMPLATE_RENDER_FAILED', `Could not render ${name}: ${(error as Error).message}`, { cause: error });
+      throw new ContinuumError(
+        'TEMPLATE_RENDER_FAILED',
+        `Could not render ${name}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   };
 }
 
 /** Kubernetes node names are DNS-1123 subdomains: `cloud_controller` → `cloud-controller`. */
 export function k8sNodeName(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9.-]/g, '-').replace(/^-+|-+$/g, '');
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]/g, '-')
+    .replace(/^-+|-+$/g, '');
 }
 
 export interface InventoryHost {
@@ -50,9 +66,13 @@ export interface InventoryHost {
 /** Ansible hosts from NodeInfo; only ssh-reachable nodes can be managed (VMs, cloud machines). */
 export function inventoryHost(node: NodeInfo): InventoryHost {
   if (node.access.kind !== 'ssh') {
-    throw new ContinuumError('K8S_NODE_NOT_SSH', `Node ${node.name} is reached by ${node.access.kind}, but Kubernetes is installed over ssh with Ansible.`, {
-      hint: 'Use a VM provider (qemu, gcp) for Kubernetes-based resource managers; the local provider suits the process or docker runners.',
-    });
+    throw new ContinuumError(
+      'K8S_NODE_NOT_SSH',
+      `Node ${node.name} is reached by ${node.access.kind}, but Kubernetes is installed over ssh with Ansible.`,
+      {
+        hint: 'Use a VM provider (qemu, gcp) for Kubernetes-based resource managers; the local provider suits the process or docker runners.',
+      },
+    );
   }
   return {
     name: node.name,
@@ -106,7 +126,12 @@ export interface RenderedCluster {
 export const REMOTE_BUNDLE_DIR = '/var/cache/continuum/bundle';
 
 /** kubeadm's config API: v1beta4 from 1.31 (v1beta3 deprecated), v1beta3 before. */
-export function kubeadmConfigDocuments(input: { kube: KubeVersion; advertiseAddress: string; nodeName: string; podSubnet: string }): object[] {
+export function kubeadmConfigDocuments(input: {
+  kube: KubeVersion;
+  advertiseAddress: string;
+  nodeName: string;
+  podSubnet: string;
+}): object[] {
   const minor = Number(input.kube.minorNumber.split('.')[1]);
   const apiVersion = minor >= 31 ? 'kubeadm.k8s.io/v1beta4' : 'kubeadm.k8s.io/v1beta3';
   return [
@@ -153,8 +178,18 @@ export async function renderClusterArtifacts(input: ClusterRenderInput): Promise
     runId: input.runId,
     kube: input.kube,
     offline: input.offline !== undefined,
-    bundle: { localDir: input.offline?.localDir ?? '', remoteDir: REMOTE_BUNDLE_DIR, ...bundleArchives(input.kube) },
-    cni: { name: 'Flannel', version: PINNED.flannel.version, url: PINNED.flannel.url, file: PINNED.flannel.file, apply: input.applyCni },
+    bundle: {
+      localDir: input.offline?.localDir ?? '',
+      remoteDir: REMOTE_BUNDLE_DIR,
+      ...bundleArchives(input.kube),
+    },
+    cni: {
+      name: 'Flannel',
+      version: PINNED.flannel.version,
+      url: PINNED.flannel.url,
+      file: PINNED.flannel.file,
+      apply: input.applyCni,
+    },
     mosquitto: input.mosquitto,
     templatesDir: join(TEMPLATES_DIR, 'files'),
     kubeconfigFile,
@@ -163,19 +198,43 @@ export async function renderClusterArtifacts(input: ClusterRenderInput): Promise
   };
   const kubeadmConfig = write(
     'kubeadm-config.yaml',
-    kubeadmConfigDocuments({ kube: input.kube, advertiseAddress: input.controller.address, nodeName: controllerHost.k8sName, podSubnet })
+    kubeadmConfigDocuments({
+      kube: input.kube,
+      advertiseAddress: input.controller.address,
+      nodeName: controllerHost.k8sName,
+      podSubnet,
+    })
       .map((d) => stringify(d))
       .join('---\n'),
   );
   const inventory = write('inventory.ini', render('inventory.ini.njk', { runId: input.runId, groups }));
-  const base = write('base_install.yml', render('base_install.yml.njk', { ...common, hosts: 'cloudcontroller:workers' }));
-  const control = write('control_install.yml', render('control_install.yml.njk', { ...common, kubeadmConfig }));
+  const base = write(
+    'base_install.yml',
+    render('base_install.yml.njk', { ...common, hosts: 'cloudcontroller:workers' }),
+  );
+  const control = write(
+    'control_install.yml',
+    render('control_install.yml.njk', { ...common, kubeadmConfig }),
+  );
   const workers = write('worker_install.yml', render('worker_install.yml.njk', common));
-  return { inventory, playbooks: { base, control, workers }, kubeadmConfig, kubeconfigFile, joinFile, files: [inventory, base, control, workers, kubeadmConfig] };
+  return {
+    inventory,
+    playbooks: { base, control, workers },
+    kubeadmConfig,
+    kubeconfigFile,
+    joinFile,
+    files: [inventory, base, control, workers, kubeadmConfig],
+  };
 }
 
 /** The playbook that fills an offline bundle on a machine with internet (see README). */
-export async function renderBundleFetch(input: { kube: KubeVersion; bundleDir: string; outFile: string; extraDownloads?: { url: string; dest: string }[]; extraImages?: string[] }): Promise<string> {
+export async function renderBundleFetch(input: {
+  kube: KubeVersion;
+  bundleDir: string;
+  outFile: string;
+  extraDownloads?: { url: string; dest: string }[];
+  extraImages?: string[];
+}): Promise<string> {
   const render = await createRenderer();
   mkdirSync(dirname(input.outFile), { recursive: true });
   writeFileSync(

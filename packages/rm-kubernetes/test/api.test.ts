@@ -3,11 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHostNode, createMemoryLogger } from '@continuum/plugin-api';
-import { connect, createJobRunner, runDeploymentBenchmark, waitForNodesReady, type JobRecord } from '../src/index.js';
+import {
+  connect,
+  createJobRunner,
+  runDeploymentBenchmark,
+  waitForNodesReady,
+  type JobRecord,
+} from '../src/index.js';
 import { fakeApiServer } from './helpers.js';
 import { scriptedCluster } from './fake-cluster.js';
 
-const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'));
+const fixture = (name: string): unknown =>
+  JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'));
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of closers.splice(0)) await c();
@@ -19,37 +26,60 @@ describe('readiness polling through @kubernetes/client-node', () => {
     const api = await fakeApiServer((req, url) => {
       if (url.pathname !== '/api/v1/nodes') return undefined;
       calls++;
-      if (calls === 1) return { status: 503, json: { kind: 'Status', code: 503, message: 'apiserver starting' } };
+      if (calls === 1)
+        return { status: 503, json: { kind: 'Status', code: 503, message: 'apiserver starting' } };
       return { json: fixture(calls < 4 ? 'nodes-notready.json' : 'nodes-ready.json') };
     });
     closers.push(api.close);
     const client = await connect(api.kubeconfig);
-    const r = await waitForNodesReady(client, ['cloud-controller', 'cloud0'], { timeoutMs: 10_000, intervalMs: 50 });
+    const r = await waitForNodesReady(client, ['cloud-controller', 'cloud0'], {
+      timeoutMs: 10_000,
+      intervalMs: 50,
+    });
     expect(r.polls).toBe(4);
     expect(api.requests.every((q) => q.startsWith('GET /api/v1/nodes'))).toBe(true);
   });
 
   it('times out with the reason each node is not Ready', async () => {
-    const api = await fakeApiServer((_req, url) => (url.pathname === '/api/v1/nodes' ? { json: fixture('nodes-notready.json') } : undefined));
+    const api = await fakeApiServer((_req, url) =>
+      url.pathname === '/api/v1/nodes' ? { json: fixture('nodes-notready.json') } : undefined,
+    );
     closers.push(api.close);
     const client = await connect(api.kubeconfig);
-    await expect(waitForNodesReady(client, ['cloud-controller', 'cloud0'], { timeoutMs: 300, intervalMs: 50 })).rejects.toThrow(
+    await expect(
+      waitForNodesReady(client, ['cloud-controller', 'cloud0'], { timeoutMs: 300, intervalMs: 50 }),
+    ).rejects.toThrow(
       /not all Ready after 0 s: not registered: cloud0; cloud-controller: KubeletNotReady: container runtime network not ready/,
     );
   });
 
   it('overrides the kubeconfig server with the reachable API address', async () => {
-    const api = await fakeApiServer((_req, url) => (url.pathname === '/api/v1/nodes' ? { json: fixture('nodes-ready.json') } : undefined));
+    const api = await fakeApiServer((_req, url) =>
+      url.pathname === '/api/v1/nodes' ? { json: fixture('nodes-ready.json') } : undefined,
+    );
     closers.push(api.close);
     const dead = await connect(api.kubeconfig, { server: 'http://127.0.0.1:9' });
     expect(dead.server).toBe('http://127.0.0.1:9');
-    await expect(waitForNodesReady(dead, ['cloud0'], { timeoutMs: 200, intervalMs: 50 })).rejects.toThrow(/never answered/);
+    await expect(waitForNodesReady(dead, ['cloud0'], { timeoutMs: 200, intervalMs: 50 })).rejects.toThrow(
+      /never answered/,
+    );
   });
 });
 
 describe('job runner against a scripted API (client-node over HTTP)', () => {
-  const node = createHostNode({ name: 'cloud0', tier: 'cloud', role: 'cloud', address: '127.0.0.1', limits: { cores: 1, cpuQuota: 1, memoryMiB: 512 }, access: { kind: 'process', shell: 'sh' }, sharesHostFilesystem: true });
-  const runnerFor = async (behaviour: 'ok' | 'stuck' | 'fail' | 'never', extra: { startTimeoutMs?: number; stuckGraceMs?: number } = {}) => {
+  const node = createHostNode({
+    name: 'cloud0',
+    tier: 'cloud',
+    role: 'cloud',
+    address: '127.0.0.1',
+    limits: { cores: 1, cpuQuota: 1, memoryMiB: 512 },
+    access: { kind: 'process', shell: 'sh' },
+    sharesHostFilesystem: true,
+  });
+  const runnerFor = async (
+    behaviour: 'ok' | 'stuck' | 'fail' | 'never',
+    extra: { startTimeoutMs?: number; stuckGraceMs?: number } = {},
+  ) => {
     const cluster = await scriptedCluster({ pendingMs: 150, runMs: 400, behaviour: () => behaviour });
     closers.push(cluster.close);
     const records: JobRecord[] = [];
@@ -69,17 +99,36 @@ describe('job runner against a scripted API (client-node over HTTP)', () => {
 
   it('creates a pinned Job, streams timestamped logs and ends with a status timeline', async () => {
     const { cluster, runner, records } = await runnerFor('ok');
-    const w = await runner.run({ name: 'worker-cloud0', node: 'cloud0', command: ['node', 'worker.js'], cpu: 0.5, memoryMiB: 256 });
+    const w = await runner.run({
+      name: 'worker-cloud0',
+      node: 'cloud0',
+      command: ['node', 'worker.js'],
+      cpu: 0.5,
+      memoryMiB: 256,
+    });
     const seen: string[] = [];
     w.onLine((l) => seen.push(l.line));
     const exit = await w.wait({ timeoutMs: 10_000 });
     expect(exit).toEqual({ phase: 'succeeded', exitCode: 0 });
     expect(records).toEqual([{ namespace: 'default', name: 'worker-cloud0-k3x9' }]);
-    const posted = cluster.jobs.get('worker-cloud0-k3x9')?.body as unknown as { spec: { template: { spec: { nodeSelector: unknown; containers: { imagePullPolicy: string; resources: unknown }[] } } } };
+    const posted = cluster.jobs.get('worker-cloud0-k3x9')?.body as unknown as {
+      spec: {
+        template: {
+          spec: { nodeSelector: unknown; containers: { imagePullPolicy: string; resources: unknown }[] };
+        };
+      };
+    };
     expect(posted.spec.template.spec.nodeSelector).toEqual({ 'continuum.io/node': 'cloud0' });
-    expect(posted.spec.template.spec.containers[0]).toMatchObject({ imagePullPolicy: 'Never', resources: { requests: { cpu: '500m', memory: '256Mi' } } });
+    expect(posted.spec.template.spec.containers[0]).toMatchObject({
+      imagePullPolicy: 'Never',
+      resources: { requests: { cpu: '500m', memory: '256Mi' } },
+    });
     const logs = await w.logs();
-    expect(logs.map((l) => l.line)).toEqual(['Start the application', 'Latency (ns): 1234', 'End the application']);
+    expect(logs.map((l) => l.line)).toEqual([
+      'Start the application',
+      'Latency (ns): 1234',
+      'End the application',
+    ]);
     expect(seen).toContain('Start the application');
     expect(logs[0]?.time).toBeGreaterThan(Date.now() - 60_000);
     const phases = w.timeline().map((s) => s.phase);
@@ -104,12 +153,16 @@ describe('job runner against a scripted API (client-node over HTTP)', () => {
     expect(exit.reason).toContain('cannot start: ErrImageNeverPull');
     const never = await runnerFor('never', { startTimeoutMs: 400, stuckGraceMs: 60_000 });
     const w2 = await never.runner.run({ name: 'w2', node: 'cloud0', command: ['x'] });
-    expect((await w2.wait({ timeoutMs: 10_000 })).reason).toMatch(/cannot start: Unschedulable|never started/);
+    expect((await w2.wait({ timeoutMs: 10_000 })).reason).toMatch(
+      /cannot start: Unschedulable|never started/,
+    );
   });
 
   it('rejects components for nodes outside the cluster', async () => {
     const { runner } = await runnerFor('ok');
-    await expect(runner.run({ name: 'x', node: 'endpoint0', command: ['x'] })).rejects.toMatchObject({ code: 'RUNNER_UNKNOWN_NODE' });
+    await expect(runner.run({ name: 'x', node: 'endpoint0', command: ['x'] })).rejects.toMatchObject({
+      code: 'RUNNER_UNKNOWN_NODE',
+    });
   });
 });
 
@@ -122,7 +175,16 @@ describe('deployment benchmark end to end against the scripted API', () => {
       const dir = mkdtempSync(join(tmpdir(), 'rmk8s-deploy-'));
       const r = await runDeploymentBenchmark(
         client,
-        { method, replicas: 3, sleepSeconds: 5, image: 'continuum/node-runtime:test', nodeBinary: '/usr/bin/node', namespace: 'default', runId: 'r-k3x9', benchId: `b-${method}` },
+        {
+          method,
+          replicas: 3,
+          sleepSeconds: 5,
+          image: 'continuum/node-runtime:test',
+          nodeBinary: '/usr/bin/node',
+          namespace: 'default',
+          runId: 'r-k3x9',
+          benchId: `b-${method}`,
+        },
         { dir, log: createMemoryLogger(), pollMs: 30, timeoutMs: 10_000 },
       );
       expect(r.rows).toHaveLength(3);

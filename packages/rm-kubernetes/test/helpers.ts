@@ -12,7 +12,13 @@ export function sshNode(name: string, tier: Tier, role: Role, i: number): NodeIn
     role,
     address: `192.168.100.${10 + i}`,
     limits: { cores: 2, cpuQuota: 1, memoryMiB: 2048 },
-    access: { kind: 'ssh', user: 'continuum', host: `192.168.100.${10 + i}`, port: 22, keyFile: '/home/user/.continuum/id_ed25519' },
+    access: {
+      kind: 'ssh',
+      user: 'continuum',
+      host: `192.168.100.${10 + i}`,
+      port: 22,
+      keyFile: '/home/user/.continuum/id_ed25519',
+    },
     sharesHostFilesystem: false,
   };
 }
@@ -28,13 +34,19 @@ export function topologyNodes(cloud: number, edge: number, endpoint: number): No
   return nodes;
 }
 
-export type Handler = (req: IncomingMessage, url: URL, body: string) => { status?: number; json?: unknown; text?: string } | undefined;
+export type Handler = (
+  req: IncomingMessage,
+  url: URL,
+  body: string,
+) => { status?: number; json?: unknown; text?: string } | undefined;
 
 /**
  * A local HTTP server that answers like the Kubernetes API for the few paths a test needs, with
  * responses in the documented JSON formats. The real @kubernetes/client-node talks to it.
  */
-export async function fakeApiServer(handler: Handler): Promise<{ kubeconfig: string; url: string; requests: string[]; close: () => Promise<void> }> {
+export async function fakeApiServer(
+  handler: Handler,
+): Promise<{ kubeconfig: string; url: string; requests: string[]; close: () => Promise<void> }> {
   const requests: string[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let body = '';
@@ -42,7 +54,10 @@ export async function fakeApiServer(handler: Handler): Promise<{ kubeconfig: str
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       requests.push(`${req.method} ${url.pathname}${url.search}`);
-      const r = handler(req, url, body) ?? { status: 404, json: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 } };
+      const r = handler(req, url, body) ?? {
+        status: 404,
+        json: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 },
+      };
       res.statusCode = r.status ?? 200;
       if (r.text !== undefined) {
         res.setHeader('content-type', 'text/plain');

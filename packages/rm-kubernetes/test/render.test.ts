@@ -3,16 +3,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { lint, renderBundleFetch, renderClusterArtifacts, syntaxCheck, TEMPLATES_DIR, parseKubeVersion } from '../src/index.js';
+import {
+  lint,
+  renderBundleFetch,
+  renderClusterArtifacts,
+  syntaxCheck,
+  TEMPLATES_DIR,
+  parseKubeVersion,
+} from '../src/index.js';
 import { topologyNodes } from './helpers.js';
 
 // Upstream's example topologies (configuration/*.cfg): 1 controller + 1 worker + 1 endpoint, and 3 workers + 6 endpoints.
 const CASES = [
   { name: 'cloud-2-endpoint-1', cloud: 2, endpoint: 1, version: 'v1.31', offline: false, mosquitto: true },
-  { name: 'cloud-4-endpoint-6-offline', cloud: 4, endpoint: 6, version: 'v1.29.9', offline: true, mosquitto: false },
+  {
+    name: 'cloud-4-endpoint-6-offline',
+    cloud: 4,
+    endpoint: 6,
+    version: 'v1.29.9',
+    offline: true,
+    mosquitto: false,
+  },
 ];
 
-const normalise = (text: string, outDir: string): string => text.split(outDir).join('<out>').split(TEMPLATES_DIR).join('<templates>');
+const normalise = (text: string, outDir: string): string =>
+  text.split(outDir).join('<out>').split(TEMPLATES_DIR).join('<templates>');
 
 describe('rendered Kubernetes install artifacts', () => {
   for (const c of CASES) {
@@ -48,18 +63,30 @@ describe('rendered Kubernetes install artifacts', () => {
 
       it('kubeadm config is valid YAML for the right kubeadm API and matches the snapshot', async () => {
         const r = await render();
-        const docs = parseAllDocuments(readFileSync(r.kubeadmConfig, 'utf8')).map((d) => d.toJS() as { apiVersion: string; kind: string });
-        expect(docs.map((d) => d.kind)).toEqual(['InitConfiguration', 'ClusterConfiguration', 'KubeletConfiguration']);
-        expect(docs[0]?.apiVersion).toBe(c.version.startsWith('v1.31') ? 'kubeadm.k8s.io/v1beta4' : 'kubeadm.k8s.io/v1beta3');
+        const docs = parseAllDocuments(readFileSync(r.kubeadmConfig, 'utf8')).map(
+          (d) => d.toJS() as { apiVersion: string; kind: string },
+        );
+        expect(docs.map((d) => d.kind)).toEqual([
+          'InitConfiguration',
+          'ClusterConfiguration',
+          'KubeletConfiguration',
+        ]);
+        expect(docs[0]?.apiVersion).toBe(
+          c.version.startsWith('v1.31') ? 'kubeadm.k8s.io/v1beta4' : 'kubeadm.k8s.io/v1beta3',
+        );
         for (const f of r.files) {
           const base = f.slice(outDir.length + 1);
-          await expect(normalise(readFileSync(f, 'utf8'), outDir)).toMatchFileSnapshot(`__snapshots__/${c.name}/${base}`);
+          await expect(normalise(readFileSync(f, 'utf8'), outDir)).toMatchFileSnapshot(
+            `__snapshots__/${c.name}/${base}`,
+          );
         }
       });
 
       it('offline installs never reach the internet; online ones use pkgs.k8s.io and a pinned Flannel release', async () => {
         const r = await render();
-        const all = Object.values(r.playbooks).map((p) => readFileSync(p, 'utf8')).join('\n');
+        const all = Object.values(r.playbooks)
+          .map((p) => readFileSync(p, 'utf8'))
+          .join('\n');
         expect(all).not.toMatch(/https:\/\/apt\.kubernetes\.io|packages\.cloud\.google\.com/);
         expect(all).not.toMatch(/\/master\//);
         if (c.offline) {
@@ -77,7 +104,12 @@ describe('rendered Kubernetes install artifacts', () => {
 
   it('the fetch-bundle playbook passes syntax-check and ansible-lint', async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'rmk8s-bundle-'));
-    const file = await renderBundleFetch({ kube: parseKubeVersion('v1.31'), bundleDir: '/srv/continuum-bundle', outFile: join(outDir, 'fetch_bundle.yml'), extraImages: ['ghcr.io/openfaas/gateway:0.27.12'] });
+    const file = await renderBundleFetch({
+      kube: parseKubeVersion('v1.31'),
+      bundleDir: '/srv/continuum-bundle',
+      outFile: join(outDir, 'fetch_bundle.yml'),
+      extraImages: ['ghcr.io/openfaas/gateway:0.27.12'],
+    });
     expect((await syntaxCheck(file, 'localhost,')).ok).toBe(true);
     const res = await lint([file], outDir);
     expect(res.ok, res.output).toBe(true);

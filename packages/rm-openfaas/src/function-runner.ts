@@ -10,7 +10,14 @@ import {
   type WorkloadExit,
   type WorkloadRunner,
 } from '@continuum/plugin-api';
-import { NODE_LABEL, kubectlStatus, parseTimestampedLog, stuckReason, type KubeClient, type PodLike } from '@continuum/rm-kubernetes';
+import {
+  NODE_LABEL,
+  kubectlStatus,
+  parseTimestampedLog,
+  stuckReason,
+  type KubeClient,
+  type PodLike,
+} from '@continuum/rm-kubernetes';
 import { FUNCTION_NAMESPACE, functionManifests } from './manifests.js';
 
 export interface FunctionRunnerOptions {
@@ -42,7 +49,11 @@ export function createFunctionRunner(o: FunctionRunnerOptions): WorkloadRunner {
     async run(spec: ComponentSpec): Promise<Workload> {
       const node = byName.get(spec.node);
       if (node === undefined) {
-        throw new ContinuumError('RUNNER_UNKNOWN_NODE', `Function ${spec.name} targets node "${spec.node}", which is not a Kubernetes worker.`, { hint: `Workers: ${[...byName.keys()].join(', ')}` });
+        throw new ContinuumError(
+          'RUNNER_UNKNOWN_NODE',
+          `Function ${spec.name} targets node "${spec.node}", which is not a Kubernetes worker.`,
+          { hint: `Workers: ${[...byName.keys()].join(', ')}` },
+        );
       }
       if (!node.sharesHostFilesystem) for (const f of spec.files ?? []) await node.copy(f.from, f.to);
       const image = spec.image ?? (await o.ensureImage(node));
@@ -58,10 +69,14 @@ export function createFunctionRunner(o: FunctionRunnerOptions): WorkloadRunner {
       const client = await o.client();
       const requested = Date.now();
       try {
-        await client.apps.createNamespacedDeployment({ namespace: FUNCTION_NAMESPACE, body: deployment as never });
-        await client.core.createNamespacedService({ namespace: FUNCTION_NAMESPACE, body: service as never });
+        await client.apps.createNamespacedDeployment({ namespace: FUNCTION_NAMESPACE, body: deployment });
+        await client.core.createNamespacedService({ namespace: FUNCTION_NAMESPACE, body: service });
       } catch (error) {
-        throw new ContinuumError('OPENFAAS_DEPLOY_FAILED', `Could not deploy function ${name}: ${(error as Error).message.slice(0, 800)}`, { cause: error });
+        throw new ContinuumError(
+          'OPENFAAS_DEPLOY_FAILED',
+          `Could not deploy function ${name}: ${(error as Error).message.slice(0, 800)}`,
+          { cause: error },
+        );
       }
       const url = `${o.gatewayUrl.replace(/\/$/, '')}/function/${name}`;
       const timeline: StatusChange[] = [{ time: requested, phase: 'pending', reason: 'function deployed' }];
@@ -76,18 +91,32 @@ export function createFunctionRunner(o: FunctionRunnerOptions): WorkloadRunner {
         let ready = false;
         while (!stopped) {
           const now = Date.now();
-          const pods = await client.core.listNamespacedPod({ namespace: FUNCTION_NAMESPACE, labelSelector: `faas_function=${name}` }).catch(() => ({ items: [] }));
+          const pods = await client.core
+            .listNamespacedPod({ namespace: FUNCTION_NAMESPACE, labelSelector: `faas_function=${name}` })
+            .catch(() => ({ items: [] }));
           const pod = pods.items[0] as PodLike | undefined;
           if (pod !== undefined) {
-            const readyNow = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+            const readyNow =
+              pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
             const status = readyNow ? 'Ready' : kubectlStatus(pod);
             if (status !== lastStatus) {
               lastStatus = status;
-              timeline.push({ time: now, phase: readyNow ? 'running' : pod.status?.phase === 'Failed' ? 'failed' : 'pending', reason: status });
+              timeline.push({
+                time: now,
+                phase: readyNow ? 'running' : pod.status?.phase === 'Failed' ? 'failed' : 'pending',
+                reason: status,
+              });
             }
             ready ||= readyNow;
             if (pod.status?.phase !== 'Pending') {
-              const text = await client.core.readNamespacedPodLog({ name: pod.metadata?.name ?? '', namespace: FUNCTION_NAMESPACE, timestamps: true }).then(String).catch(() => '');
+              const text = await client.core
+                .readNamespacedPodLog({
+                  name: pod.metadata?.name ?? '',
+                  namespace: FUNCTION_NAMESPACE,
+                  timestamps: true,
+                })
+                .then(String)
+                .catch(() => '');
               for (const e of parseTimestampedLog(text).slice(lines.length)) {
                 const l: LogLine = { time: e.time, stream: 'stdout', line: e.line };
                 lines.push(l);
@@ -95,35 +124,72 @@ export function createFunctionRunner(o: FunctionRunnerOptions): WorkloadRunner {
                 for (const f of listeners) f(l);
               }
             }
-            if (pod.status?.phase === 'Failed') return { phase: 'failed', exitCode: pod.status.containerStatuses?.[0]?.state?.terminated?.exitCode ?? null, reason: 'function pod failed' };
+            if (pod.status?.phase === 'Failed')
+              return {
+                phase: 'failed',
+                exitCode: pod.status.containerStatuses?.[0]?.state?.terminated?.exitCode ?? null,
+                reason: 'function pod failed',
+              };
             const stuck = stuckReason(pod);
             stuckSince = stuck === undefined ? undefined : (stuckSince ?? now);
-            if (stuck !== undefined && now - (stuckSince ?? now) > (o.stuckGraceMs ?? 60_000)) return { phase: 'failed', exitCode: null, reason: `function ${name} cannot start: ${stuck}` };
+            if (stuck !== undefined && now - (stuckSince ?? now) > (o.stuckGraceMs ?? 60_000))
+              return { phase: 'failed', exitCode: null, reason: `function ${name} cannot start: ${stuck}` };
           }
-          if (!ready && now - requested > (o.startTimeoutMs ?? 600_000)) return { phase: 'failed', exitCode: null, reason: `function ${name} never became Ready (last status ${lastStatus || 'no pod'})` };
+          if (!ready && now - requested > (o.startTimeoutMs ?? 600_000))
+            return {
+              phase: 'failed',
+              exitCode: null,
+              reason: `function ${name} never became Ready (last status ${lastStatus || 'no pod'})`,
+            };
           await sleep(interval);
         }
         return { phase: 'succeeded', exitCode: 0, reason: 'stopped' };
       })().then((r) => {
-        timeline.push({ time: Date.now(), phase: r.phase, ...(r.reason !== undefined ? { reason: r.reason } : {}) });
+        timeline.push({
+          time: Date.now(),
+          phase: r.phase,
+          ...(r.reason !== undefined ? { reason: r.reason } : {}),
+        });
         return r;
       });
       return {
-        ref: { runner: 'openfaas', name: spec.name, node: node.name, data: { function: name, namespace: FUNCTION_NAMESPACE, url, image } },
+        ref: {
+          runner: 'openfaas',
+          name: spec.name,
+          node: node.name,
+          data: { function: name, namespace: FUNCTION_NAMESPACE, url, image },
+        },
         async wait(opts = {}) {
           const waiters: Promise<WorkloadExit>[] = [exit];
           let timer: NodeJS.Timeout | undefined;
           if (opts.timeoutMs !== undefined) {
             const ms = opts.timeoutMs;
-            waiters.push(new Promise((_, reject) => (timer = setTimeout(() => reject(new ContinuumError('WORKLOAD_TIMEOUT', `Function ${name} did not finish within ${ms / 1000} s.`)), ms))));
+            waiters.push(
+              new Promise(
+                (_, reject) =>
+                  (timer = setTimeout(
+                    () =>
+                      reject(
+                        new ContinuumError(
+                          'WORKLOAD_TIMEOUT',
+                          `Function ${name} did not finish within ${ms / 1000} s.`,
+                        ),
+                      ),
+                    ms,
+                  )),
+              ),
+            );
           }
           if (opts.signal !== undefined) {
             const signal = opts.signal;
-            waiters.push(new Promise((_, reject) => {
-              const fail = (): void => reject(new ContinuumError('ABORTED', `Waiting for ${spec.name} was cancelled.`));
-              if (signal.aborted) fail();
-              signal.addEventListener('abort', fail, { once: true });
-            }));
+            waiters.push(
+              new Promise((_, reject) => {
+                const fail = (): void =>
+                  reject(new ContinuumError('ABORTED', `Waiting for ${spec.name} was cancelled.`));
+                if (signal.aborted) fail();
+                signal.addEventListener('abort', fail, { once: true });
+              }),
+            );
           }
           try {
             return await Promise.race(waiters);
@@ -133,8 +199,12 @@ export function createFunctionRunner(o: FunctionRunnerOptions): WorkloadRunner {
         },
         async stop() {
           stopped = true;
-          await client.apps.deleteNamespacedDeployment({ name, namespace: FUNCTION_NAMESPACE }).catch(() => undefined);
-          await client.core.deleteNamespacedService({ name, namespace: FUNCTION_NAMESPACE }).catch(() => undefined);
+          await client.apps
+            .deleteNamespacedDeployment({ name, namespace: FUNCTION_NAMESPACE })
+            .catch(() => undefined);
+          await client.core
+            .deleteNamespacedService({ name, namespace: FUNCTION_NAMESPACE })
+            .catch(() => undefined);
         },
         logs: () => Promise.resolve([...lines]),
         onLine: (l) => void listeners.push(l),

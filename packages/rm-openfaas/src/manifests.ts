@@ -20,7 +20,17 @@ export interface GatewayOptions {
 
 export function gatewayManifests(o: GatewayOptions): Record<string, unknown>[] {
   const labels = { app: 'gateway', [RUN_LABEL]: dnsLabel(o.runId) };
-  const ns = (name: string): Record<string, unknown> => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { role: name === OPENFAAS_NAMESPACE ? 'openfaas-system' : 'openfaas-fn', [RUN_LABEL]: dnsLabel(o.runId) } } });
+  const ns = (name: string): Record<string, unknown> => ({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name,
+      labels: {
+        role: name === OPENFAAS_NAMESPACE ? 'openfaas-system' : 'openfaas-fn',
+        [RUN_LABEL]: dnsLabel(o.runId),
+      },
+    },
+  });
   const authEnv = [
     { name: 'basic_auth', value: 'true' },
     { name: 'secret_mount_path', value: '/var/secrets' },
@@ -33,16 +43,38 @@ export function gatewayManifests(o: GatewayOptions): Record<string, unknown>[] {
   return [
     ns(OPENFAAS_NAMESPACE),
     ns(FUNCTION_NAMESPACE),
-    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'basic-auth', namespace: OPENFAAS_NAMESPACE }, type: 'Opaque', data: { 'basic-auth-user': 'YWRtaW4=', 'basic-auth-password': o.passwordBase64 } },
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'openfaas-controller', namespace: OPENFAAS_NAMESPACE } },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'basic-auth', namespace: OPENFAAS_NAMESPACE },
+      type: 'Opaque',
+      data: { 'basic-auth-user': 'YWRtaW4=', 'basic-auth-password': o.passwordBase64 },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'openfaas-controller', namespace: OPENFAAS_NAMESPACE },
+    },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',
       metadata: { name: 'openfaas-controller', namespace: FUNCTION_NAMESPACE },
       rules: [
-        { apiGroups: [''], resources: ['services', 'secrets', 'configmaps'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
-        { apiGroups: ['apps', 'extensions'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
-        { apiGroups: [''], resources: ['pods', 'pods/log', 'namespaces', 'endpoints', 'events'], verbs: ['get', 'list', 'watch'] },
+        {
+          apiGroups: [''],
+          resources: ['services', 'secrets', 'configmaps'],
+          verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+        },
+        {
+          apiGroups: ['apps', 'extensions'],
+          resources: ['deployments'],
+          verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+        },
+        {
+          apiGroups: [''],
+          resources: ['pods', 'pods/log', 'namespaces', 'endpoints', 'events'],
+          verbs: ['get', 'list', 'watch'],
+        },
       ],
     },
     {
@@ -118,13 +150,21 @@ export function gatewayManifests(o: GatewayOptions): Record<string, unknown>[] {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: 'gateway', namespace: OPENFAAS_NAMESPACE, labels: { app: 'gateway' } },
-      spec: { type: 'ClusterIP', selector: { app: 'gateway' }, ports: [{ name: 'http', port: 8080, targetPort: 8080, protocol: 'TCP' }] },
+      spec: {
+        type: 'ClusterIP',
+        selector: { app: 'gateway' },
+        ports: [{ name: 'http', port: 8080, targetPort: 8080, protocol: 'TCP' }],
+      },
     },
     {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: 'gateway-external', namespace: OPENFAAS_NAMESPACE, labels: { app: 'gateway' } },
-      spec: { type: 'NodePort', selector: { app: 'gateway' }, ports: [{ name: 'http', port: 8080, targetPort: 8080, nodePort: GATEWAY_NODE_PORT, protocol: 'TCP' }] },
+      spec: {
+        type: 'NodePort',
+        selector: { app: 'gateway' },
+        ports: [{ name: 'http', port: 8080, targetPort: 8080, nodePort: GATEWAY_NODE_PORT, protocol: 'TCP' }],
+      },
     },
   ];
 }
@@ -149,11 +189,16 @@ export interface FunctionOptions {
  */
 export function functionManifests(spec: ComponentSpec, o: FunctionOptions): Record<string, unknown>[] {
   const name = dnsLabel(o.functionName);
-  const labels = { faas_function: name, [RUN_LABEL]: dnsLabel(o.runId), [COMPONENT_LABEL]: dnsLabel(spec.name) };
+  const labels = {
+    faas_function: name,
+    [RUN_LABEL]: dnsLabel(o.runId),
+    [COMPONENT_LABEL]: dnsLabel(spec.name),
+  };
   const requests: Record<string, string> = {};
   // Upstream: memory min(1000, worker_mem) Mi, cpu min(1, worker_cpu).
   if (spec.cpu !== undefined) requests['cpu'] = cpuQuantity(Math.min(1, spec.cpu));
-  if (spec.memoryMiB !== undefined) requests['memory'] = `${Math.max(1, Math.min(1000, Math.round(spec.memoryMiB)))}Mi`;
+  if (spec.memoryMiB !== undefined)
+    requests['memory'] = `${Math.max(1, Math.min(1000, Math.round(spec.memoryMiB)))}Mi`;
   return [
     {
       apiVersion: 'apps/v1',
@@ -161,7 +206,11 @@ export function functionManifests(spec: ComponentSpec, o: FunctionOptions): Reco
       metadata: {
         name,
         namespace: FUNCTION_NAMESPACE,
-        labels: { ...labels, 'com.openfaas.scale.min': String(o.scaleMin ?? 1), 'com.openfaas.scale.max': String(o.scaleMax ?? 5) },
+        labels: {
+          ...labels,
+          'com.openfaas.scale.min': String(o.scaleMin ?? 1),
+          'com.openfaas.scale.max': String(o.scaleMax ?? 5),
+        },
         annotations: { 'prometheus.io.scrape': 'false' },
       },
       spec: {
@@ -179,9 +228,17 @@ export function functionManifests(spec: ComponentSpec, o: FunctionOptions): Reco
                 command: spec.command,
                 env: Object.entries({ ...spec.env }).map(([k, v]) => ({ name: k, value: v })),
                 ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],
-                readinessProbe: { httpGet: { path: '/_/health', port: 8080 }, periodSeconds: 2, timeoutSeconds: 1 },
+                readinessProbe: {
+                  httpGet: { path: '/_/health', port: 8080 },
+                  periodSeconds: 2,
+                  timeoutSeconds: 1,
+                },
                 resources: { requests },
-                volumeMounts: o.hostPaths.map((p, i) => ({ name: `files-${i}`, mountPath: p, readOnly: true })),
+                volumeMounts: o.hostPaths.map((p, i) => ({
+                  name: `files-${i}`,
+                  mountPath: p,
+                  readOnly: true,
+                })),
               },
             ],
             volumes: o.hostPaths.map((p, i) => ({ name: `files-${i}`, hostPath: { path: p } })),
@@ -193,7 +250,11 @@ export function functionManifests(spec: ComponentSpec, o: FunctionOptions): Reco
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name, namespace: FUNCTION_NAMESPACE, labels },
-      spec: { type: 'ClusterIP', selector: { faas_function: name }, ports: [{ name: 'http', port: 8080, targetPort: 8080, protocol: 'TCP' }] },
+      spec: {
+        type: 'ClusterIP',
+        selector: { faas_function: name },
+        ports: [{ name: 'http', port: 8080, targetPort: 8080, protocol: 'TCP' }],
+      },
     },
   ];
 }

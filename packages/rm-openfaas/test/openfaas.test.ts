@@ -7,7 +7,13 @@ import { parseAllDocuments } from 'yaml';
 import { createHostNode, type PluginManifest } from '@continuum/plugin-api';
 import { capabilityContract, createTestContext } from '@continuum/plugin-api/testing';
 import { connect, lint, syntaxCheck, validateManifests } from '@continuum/rm-kubernetes';
-import rm, { createFunctionRunner, functionManifests, gatewayManifests, openfaasOptionsSchema, renderOpenFaas } from '../src/index.js';
+import rm, {
+  createFunctionRunner,
+  functionManifests,
+  gatewayManifests,
+  openfaasOptionsSchema,
+  renderOpenFaas,
+} from '../src/index.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -16,14 +22,42 @@ afterEach(async () => {
 
 describe('OpenFaaS manifests (no arkade, no helm)', () => {
   it('gateway + faas-netes + RBAC validate against the Kubernetes schemas', async () => {
-    const objects = gatewayManifests({ runId: 'r-k3x9', passwordBase64: Buffer.from('pw').toString('base64') });
-    expect(objects.map((o) => o['kind'])).toEqual(['Namespace', 'Namespace', 'Secret', 'ServiceAccount', 'Role', 'RoleBinding', 'Deployment', 'Service', 'Service']);
+    const objects = gatewayManifests({
+      runId: 'r-k3x9',
+      passwordBase64: Buffer.from('pw').toString('base64'),
+    });
+    expect(objects.map((o) => o['kind'])).toEqual([
+      'Namespace',
+      'Namespace',
+      'Secret',
+      'ServiceAccount',
+      'Role',
+      'RoleBinding',
+      'Deployment',
+      'Service',
+      'Service',
+    ]);
     expect(await validateManifests(objects)).toEqual({ validated: 9, unknownKinds: [] });
   });
   it('the function variant keeps upstream requests (cpu <= 1, memory <= 1000 Mi) and validates', async () => {
     const objs = functionManifests(
-      { name: 'worker-cloud0', node: 'cloud0', command: ['/usr/bin/node', '/opt/app/function.js'], cpu: 3.5, memoryMiB: 3500, env: { CPU_THREADS: '1' }, files: [{ from: '/x', to: '/opt/app' }] },
-      { runId: 'r-k3x9', functionName: 'image', image: 'continuum/node-runtime:1', imagePullPolicy: 'Never', hostPaths: ['/opt/app'], nodeSelector: { 'continuum.io/node': 'cloud0' } },
+      {
+        name: 'worker-cloud0',
+        node: 'cloud0',
+        command: ['/usr/bin/node', '/opt/app/function.js'],
+        cpu: 3.5,
+        memoryMiB: 3500,
+        env: { CPU_THREADS: '1' },
+        files: [{ from: '/x', to: '/opt/app' }],
+      },
+      {
+        runId: 'r-k3x9',
+        functionName: 'image',
+        image: 'continuum/node-runtime:1',
+        imagePullPolicy: 'Never',
+        hostPaths: ['/opt/app'],
+        nodeSelector: { 'continuum.io/node': 'cloud0' },
+      },
     );
     expect(await validateManifests(objs)).toEqual({ validated: 2, unknownKinds: [] });
     const text = JSON.stringify(objs);
@@ -33,16 +67,25 @@ describe('OpenFaaS manifests (no arkade, no helm)', () => {
   });
   it('the install playbook passes syntax-check and ansible-lint; the manifest file is what was validated', async () => {
     const outDir = mkdtempSync(join(tmpdir(), 'rmopenfaas-'));
-    const r = await renderOpenFaas({ runId: 'r-k3x9', outDir, password: 'secret', rolloutTimeoutSeconds: 300 });
+    const r = await renderOpenFaas({
+      runId: 'r-k3x9',
+      outDir,
+      password: 'secret',
+      rolloutTimeoutSeconds: 300,
+    });
     const inventory = join(outDir, 'inventory.ini');
     writeFileSync(inventory, '[cloudcontroller]\ncloud_controller ansible_host=192.168.100.10\n');
     const check = await syntaxCheck(r.playbook, inventory);
     expect(check.ok, check.output).toBe(true);
     const res = await lint([r.playbook], outDir);
     expect(res.ok, res.output).toBe(true);
-    const docs = parseAllDocuments(readFileSync(r.manifestFile, 'utf8')).map((d) => d.toJS() as Record<string, unknown>);
+    const docs = parseAllDocuments(readFileSync(r.manifestFile, 'utf8')).map(
+      (d) => d.toJS() as Record<string, unknown>,
+    );
     expect(await validateManifests(docs)).toEqual({ validated: 9, unknownKinds: [] });
-    await expect(readFileSync(r.playbook, 'utf8').split(outDir).join('<out>')).toMatchFileSnapshot('__snapshots__/openfaas_install.yml');
+    await expect(readFileSync(r.playbook, 'utf8').split(outDir).join('<out>')).toMatchFileSnapshot(
+      '__snapshots__/openfaas_install.yml',
+    );
   }, 120_000);
 });
 
@@ -74,10 +117,37 @@ describe('function runner against a scripted API (client-node over HTTP)', () =>
         if (url.pathname === '/api/v1/namespaces/openfaas-fn/pods') {
           const ready = Date.now() - deployedAt > 200;
           return send({
-            apiVersion: 'v1', kind: 'PodList', metadata: {},
-            items: [{ metadata: { name: 'image-7d9c-x', creationTimestamp: iso(deployedAt), labels: { faas_function: 'image' } }, spec: { nodeName: 'cloud0', containers: [{ name: 'image', image: 'i' }] },
-              status: { phase: ready ? 'Running' : 'Pending', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: iso(deployedAt) }],
-                containerStatuses: [{ name: 'image', image: 'i', imageID: '', ready, restartCount: 0, state: ready ? { running: { startedAt: iso(deployedAt) } } : { waiting: { reason: 'ContainerCreating' } } }] } }],
+            apiVersion: 'v1',
+            kind: 'PodList',
+            metadata: {},
+            items: [
+              {
+                metadata: {
+                  name: 'image-7d9c-x',
+                  creationTimestamp: iso(deployedAt),
+                  labels: { faas_function: 'image' },
+                },
+                spec: { nodeName: 'cloud0', containers: [{ name: 'image', image: 'i' }] },
+                status: {
+                  phase: ready ? 'Running' : 'Pending',
+                  conditions: [
+                    { type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: iso(deployedAt) },
+                  ],
+                  containerStatuses: [
+                    {
+                      name: 'image',
+                      image: 'i',
+                      imageID: '',
+                      ready,
+                      restartCount: 0,
+                      state: ready
+                        ? { running: { startedAt: iso(deployedAt) } }
+                        : { waiting: { reason: 'ContainerCreating' } },
+                    },
+                  ],
+                },
+              },
+            ],
           });
         }
         if (url.pathname.endsWith('/log')) {
@@ -91,8 +161,19 @@ describe('function runner against a scripted API (client-node over HTTP)', () =>
     closers.push(() => new Promise((r) => server.close(() => r())));
     const dir = mkdtempSync(join(tmpdir(), 'rmopenfaas-kc-'));
     const kubeconfig = join(dir, 'config');
-    writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters:\n- name: t\n  cluster:\n    server: http://127.0.0.1:${(server.address() as { port: number }).port}\n    insecure-skip-tls-verify: true\nusers:\n- name: t\n  user:\n    token: x\ncontexts:\n- name: t\n  context:\n    cluster: t\n    user: t\ncurrent-context: t\n`);
-    const node = createHostNode({ name: 'cloud0', tier: 'cloud', role: 'cloud', address: '127.0.0.1', limits: { cores: 1, cpuQuota: 1, memoryMiB: 512 }, access: { kind: 'process', shell: 'sh' }, sharesHostFilesystem: true });
+    writeFileSync(
+      kubeconfig,
+      `apiVersion: v1\nkind: Config\nclusters:\n- name: t\n  cluster:\n    server: http://127.0.0.1:${(server.address() as { port: number }).port}\n    insecure-skip-tls-verify: true\nusers:\n- name: t\n  user:\n    token: x\ncontexts:\n- name: t\n  context:\n    cluster: t\n    user: t\ncurrent-context: t\n`,
+    );
+    const node = createHostNode({
+      name: 'cloud0',
+      tier: 'cloud',
+      role: 'cloud',
+      address: '127.0.0.1',
+      limits: { cores: 1, cpuQuota: 1, memoryMiB: 512 },
+      access: { kind: 'process', shell: 'sh' },
+      sharesHostFilesystem: true,
+    });
     const runner = createFunctionRunner({
       client: () => connect(kubeconfig),
       runId: 'r-k3x9',
@@ -105,23 +186,40 @@ describe('function runner against a scripted API (client-node over HTTP)', () =>
     });
     const w = await runner.run({ name: 'worker-cloud0', node: 'cloud0', command: ['node', 'function.js'] });
     expect(w.ref.data['url']).toBe('http://192.168.100.11:31112/function/image');
-    expect(created).toEqual(['/apis/apps/v1/namespaces/openfaas-fn/deployments Deployment', '/api/v1/namespaces/openfaas-fn/services Service']);
+    expect(created).toEqual([
+      '/apis/apps/v1/namespaces/openfaas-fn/deployments Deployment',
+      '/api/v1/namespaces/openfaas-fn/services Service',
+    ]);
     await new Promise((r) => setTimeout(r, 600));
     expect(w.timeline().map((s) => s.phase)).toContain('running');
     expect((await w.logs()).map((l) => l.line)).toEqual(['Listening on port: 8080']);
     await w.stop();
     expect(await w.wait({ timeoutMs: 5_000 })).toMatchObject({ phase: 'succeeded' });
-    expect(deleted).toEqual(['/apis/apps/v1/namespaces/openfaas-fn/deployments/image', '/api/v1/namespaces/openfaas-fn/services/image']);
+    expect(deleted).toEqual([
+      '/apis/apps/v1/namespaces/openfaas-fn/deployments/image',
+      '/api/v1/namespaces/openfaas-fn/services/image',
+    ]);
   });
 });
 
 describe('bad input and contract', () => {
   it('rejects edges (openfaas runs on kubernetes rules) and unknown versions', async () => {
-    const ctx = createTestContext({ config: openfaasOptionsSchema.parse({}), tiers: { cloud: { nodes: 2 }, edge: { nodes: 1 }, endpoint: { nodes: 1 } }, withController: true });
+    const ctx = createTestContext({
+      config: openfaasOptionsSchema.parse({}),
+      tiers: { cloud: { nodes: 2 }, edge: { nodes: 1 }, endpoint: { nodes: 1 } },
+      withController: true,
+    });
     const diags = (await rm.validate?.(ctx as never)) ?? [];
-    expect(diags.find((d) => d.path === 'infrastructure.edge.nodes')?.message).toContain('the openfaas resource manager needs');
+    expect(diags.find((d) => d.path === 'infrastructure.edge.nodes')?.message).toContain(
+      'the openfaas resource manager needs',
+    );
     expect(openfaasOptionsSchema.safeParse({ kubernetesVersion: 'v9.1' }).success).toBe(false);
   });
-  const manifest = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { continuum: PluginManifest }).continuum;
-  for (const c of capabilityContract({ manifest, load: () => Promise.resolve({ default: rm }) })) it(c.name, c.run);
+  const manifest = (
+    JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      continuum: PluginManifest;
+    }
+  ).continuum;
+  for (const c of capabilityContract({ manifest, load: () => Promise.resolve({ default: rm }) }))
+    it(c.name, c.run);
 });
