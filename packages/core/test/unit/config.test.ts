@@ -159,10 +159,7 @@ describe('config loading', () => {
       join(d, 'package.json'),
       JSON.stringify({ name: 'p', continuum: { apiVersion: 1, capabilities: [] } }),
     );
-    await expect(loadConfigFile(undefined, d)).rejects.toMatchObject({
-      code: 'CONFIG_NOT_FOUND',
-      message: expect.stringContaining('declares plugin capabilities'),
-    });
+    await expect(loadConfigFile(undefined, d)).rejects.toThrow(/declares plugin capabilities/);
     writeFileSync(join(d, 'package.json'), JSON.stringify({ name: 'p', continuum: minimal }));
     expect((await loadConfigFile(undefined, d)).raw).toEqual(minimal);
   });
