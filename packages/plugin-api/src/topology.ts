@@ -67,6 +67,10 @@ export interface NetworkSpec {
   emulation: boolean;
   preset: WirelessPreset;
   links: LinkSpec[];
+  /** Config `infrastructure.network.validate`: measure the RTT matrix after setup (absent = true). */
+  validate?: boolean;
+  /** Config `infrastructure.network.throughput`: short throughput test per tier pair (absent = true). */
+  throughput?: boolean;
 }
 
 export type WirelessPreset = '4g' | '5g';

@@ -2,8 +2,6 @@ import type { LinkOverrides, NetworkSpec, Tier, TierSpec, Topology } from '@cont
 import { deriveMode, LINK_CLASSES, resolveLinks, resolveNodes, TIERS } from '@continuum/plugin-api';
 import type { ContinuumConfig, TierConfig } from './config-schema.js';
 
-/** The network section as providers see it: NetworkSpec plus the measurement switches. */
-export type ResolvedNetwork = NetworkSpec & { validate: boolean; throughput: boolean };
 
 function tierSpec(t: TierConfig): TierSpec {
   return {
@@ -40,7 +38,7 @@ export function resolveTopology(config: ContinuumConfig, withController: boolean
       ...(v.loss !== undefined ? { lossPct: v.loss } : {}),
     };
   }
-  const network: ResolvedNetwork = {
+  const network: NetworkSpec = {
     emulation: infra.network.emulation,
     preset: infra.network.preset,
     links: resolveLinks(infra.network.preset, overrides, present),
