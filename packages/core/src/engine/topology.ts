@@ -2,7 +2,6 @@ import type { LinkOverrides, NetworkSpec, Tier, TierSpec, Topology } from '@cont
 import { deriveMode, LINK_CLASSES, resolveLinks, resolveNodes, TIERS } from '@continuum/plugin-api';
 import type { ContinuumConfig, TierConfig } from './config-schema.js';
 
-
 function tierSpec(t: TierConfig): TierSpec {
   return {
     nodes: t.nodes,
