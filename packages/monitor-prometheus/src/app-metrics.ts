@@ -23,17 +23,43 @@ export interface AppMetrics {
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export async function createAppMetrics(options: { component: 'endpoint' | 'worker' | 'combined'; name: string; defaultMetrics?: boolean }): Promise<AppMetrics> {
+export async function createAppMetrics(options: {
+  component: 'endpoint' | 'worker' | 'combined';
+  name: string;
+  defaultMetrics?: boolean;
+}): Promise<AppMetrics> {
   const prom = await import('prom-client');
   const registry = new prom.Registry();
   const labelName = options.component === 'worker' ? 'worker' : 'endpoint';
   registry.setDefaultLabels({ [labelName]: options.name, component: options.component });
   if (options.defaultMetrics === true) prom.collectDefaultMetrics({ register: registry });
-  const sent = new prom.Counter({ name: 'continuum_app_messages_sent_total', help: 'Messages (images) sent by an endpoint.', registers: [registry] });
-  const processed = new prom.Counter({ name: 'continuum_app_messages_processed_total', help: 'Messages processed by a worker.', registers: [registry] });
-  const latency = new prom.Histogram({ name: 'continuum_app_latency_seconds', help: 'End-to-end latency seen by an endpoint.', buckets: BUCKETS, registers: [registry] });
-  const processing = new prom.Histogram({ name: 'continuum_app_processing_seconds', help: 'Processing time per message in a worker.', buckets: BUCKETS, registers: [registry] });
-  const queue = new prom.Gauge({ name: 'continuum_app_queue_length', help: 'Messages waiting in the worker queue.', registers: [registry] });
+  const sent = new prom.Counter({
+    name: 'continuum_app_messages_sent_total',
+    help: 'Messages (images) sent by an endpoint.',
+    registers: [registry],
+  });
+  const processed = new prom.Counter({
+    name: 'continuum_app_messages_processed_total',
+    help: 'Messages processed by a worker.',
+    registers: [registry],
+  });
+  const latency = new prom.Histogram({
+    name: 'continuum_app_latency_seconds',
+    help: 'End-to-end latency seen by an endpoint.',
+    buckets: BUCKETS,
+    registers: [registry],
+  });
+  const processing = new prom.Histogram({
+    name: 'continuum_app_processing_seconds',
+    help: 'Processing time per message in a worker.',
+    buckets: BUCKETS,
+    registers: [registry],
+  });
+  const queue = new prom.Gauge({
+    name: 'continuum_app_queue_length',
+    help: 'Messages waiting in the worker queue.',
+    registers: [registry],
+  });
   const text = (): Promise<string> => registry.metrics();
   return {
     sent,

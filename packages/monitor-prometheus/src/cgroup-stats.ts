@@ -94,20 +94,34 @@ export function parseMemInfo(text: string): number {
 export class CgroupReader {
   private readonly seen = new Map<string, Map<string, number>>();
 
-  constructor(private readonly sources: readonly CgroupSource[], private readonly proc = '/proc') {}
+  constructor(
+    private readonly sources: readonly CgroupSource[],
+    private readonly proc = '/proc',
+  ) {}
 
   sample(now = Date.now()): Sample {
     const hostCpu = parseHostCpu(readText(join(this.proc, 'stat')) ?? '');
     return {
       t: now,
-      host: { cpuSeconds: hostCpu.busySeconds, cores: hostCpu.cores, memoryUsedBytes: parseMemInfo(readText(join(this.proc, 'meminfo')) ?? '') },
+      host: {
+        cpuSeconds: hostCpu.busySeconds,
+        cores: hostCpu.cores,
+        memoryUsedBytes: parseMemInfo(readText(join(this.proc, 'meminfo')) ?? ''),
+      },
       nodes: this.sources.map((s) => this.sampleNode(s)),
     };
   }
 
   private sampleNode(source: CgroupSource): NodeSample {
     const cpu = this.cpuOf(source);
-    return { node: source.node, tier: source.tier, cpuSeconds: cpu.seconds, memoryBytes: this.memoryOf(source), limitCores: source.limitCores, method: cpu.method };
+    return {
+      node: source.node,
+      tier: source.tier,
+      cpuSeconds: cpu.seconds,
+      memoryBytes: this.memoryOf(source),
+      limitCores: source.limitCores,
+      method: cpu.method,
+    };
   }
 
   private cpuOf(source: CgroupSource): { seconds: number | null; method: CpuMethod } {

@@ -3,14 +3,22 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import type { ProcessRef } from '@continuum/plugin-api';
-import { ContinuumError, isSameProcessRunning, processStartTime, stopHostProcess } from '@continuum/plugin-api';
+import {
+  ContinuumError,
+  isSameProcessRunning,
+  processStartTime,
+  stopHostProcess,
+} from '@continuum/plugin-api';
 
 /**
  * Host daemons of this monitor (Prometheus, the node sampler, Grafana): started detached in their
  * own process group so they outlive the CLI between `up` and `bench`, stopped by recorded PID
  * (and process start time, so a recycled PID is never signalled).
  */
-export function startDaemon(command: readonly string[], options: { logFile: string; cwd?: string; env?: Record<string, string> }): Promise<ProcessRef> {
+export function startDaemon(
+  command: readonly string[],
+  options: { logFile: string; cwd?: string; env?: Record<string, string> },
+): Promise<ProcessRef> {
   mkdirSync(dirname(options.logFile), { recursive: true });
   const fd = openSync(options.logFile, 'a');
   return new Promise<ProcessRef>((resolvePromise, reject) => {
@@ -21,12 +29,24 @@ export function startDaemon(command: readonly string[], options: { logFile: stri
         cwd: options.cwd,
         env: { ...process.env, ...options.env },
       });
-      child.on('error', (error) => reject(new ContinuumError('DAEMON_START_FAILED', `Could not start ${command[0]}: ${error.message}`, { cause: error })));
+      child.on('error', (error) =>
+        reject(
+          new ContinuumError('DAEMON_START_FAILED', `Could not start ${command[0]}: ${error.message}`, {
+            cause: error,
+          }),
+        ),
+      );
       child.on('spawn', () => {
         const pid = child.pid as number;
         const startTime = processStartTime(pid);
         child.unref();
-        resolvePromise({ node: 'host', pid, ...(startTime !== undefined ? { startTime } : {}), logFile: resolve(options.logFile), command: [...command] });
+        resolvePromise({
+          node: 'host',
+          pid,
+          ...(startTime !== undefined ? { startTime } : {}),
+          logFile: resolve(options.logFile),
+          command: [...command],
+        });
       });
     } finally {
       closeSync(fd);
@@ -34,7 +54,8 @@ export function startDaemon(command: readonly string[], options: { logFile: stri
   });
 }
 
-export const isDaemonRunning = (ref: ProcessRef | undefined): boolean => ref !== undefined && isSameProcessRunning(ref);
+export const isDaemonRunning = (ref: ProcessRef | undefined): boolean =>
+  ref !== undefined && isSameProcessRunning(ref);
 
 export async function stopDaemon(ref: ProcessRef | undefined, graceMs = 5000): Promise<void> {
   if (ref !== undefined) await stopHostProcess(ref, graceMs);
@@ -43,7 +64,12 @@ export async function stopDaemon(ref: ProcessRef | undefined, graceMs = 5000): P
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Poll `url` until it answers 2xx, the process dies, or the deadline passes. */
-export async function waitHttpReady(url: string, ref: ProcessRef, timeoutMs: number, signal?: AbortSignal): Promise<{ ok: true } | { ok: false; reason: string }> {
+export async function waitHttpReady(
+  url: string,
+  ref: ProcessRef,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<{ ok: true } | { ok: false; reason: string }> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {

@@ -16,7 +16,8 @@ export { seriesFromSamples, readSamples, cpuSecondsInWindow } from './samples.js
 
 export default defineMonitor<PrometheusOptions, PrometheusState>({
   name: 'prometheus',
-  description: 'Node CPU/memory (cgroups, node exporter) and app metrics scraped by a Prometheus server; series stored with the run; Grafana provisioning',
+  description:
+    'Node CPU/memory (cgroups, node exporter) and app metrics scraped by a Prometheus server; series stored with the run; Grafana provisioning',
   configSchema: prometheusOptionsSchema,
   jsonSchema: () => z.toJSONSchema(prometheusOptionsSchema, { io: 'input' }),
   stateVersion: 1,
@@ -35,11 +36,22 @@ export default defineMonitor<PrometheusOptions, PrometheusState>({
   },
   plan(ctx): Promise<PlanItem[]> {
     const options = resolveOptions(ctx.config);
-    const items: PlanItem[] = [{ resource: 'process', name: 'node sampler (cgroup CPU/memory)', details: { intervalS: options.scrapeIntervalS } }];
-    items.push({ resource: 'process', name: `prometheus (${options.binary})`, details: { port: options.port === 0 ? 'free' : options.port } });
+    const items: PlanItem[] = [
+      {
+        resource: 'process',
+        name: 'node sampler (cgroup CPU/memory)',
+        details: { intervalS: options.scrapeIntervalS },
+      },
+    ];
+    items.push({
+      resource: 'process',
+      name: `prometheus (${options.binary})`,
+      details: { port: options.port === 0 ? 'free' : options.port },
+    });
     const vms = nodeExporterTargets(ctx.nodes, options.nodeExporterPort).length;
     if (vms > 0) items.push({ resource: 'scrape-target', name: 'node-exporter', details: { targets: vms } });
-    if (cgroupSources(ctx.nodes).length > 0 || ctx.nodes.length === 0) items.push({ resource: 'files', name: 'grafana provisioning' });
+    if (cgroupSources(ctx.nodes).length > 0 || ctx.nodes.length === 0)
+      items.push({ resource: 'files', name: 'grafana provisioning' });
     return Promise.resolve(items);
   },
   install: async (ctx) => toJson(await install(ctx)),

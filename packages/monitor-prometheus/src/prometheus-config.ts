@@ -39,7 +39,12 @@ export function prometheusConfig(runId: string, intervalS: number, jobs: readonl
 }
 
 /** Command line of the Prometheus server for a run (bound to loopback, storage in the run dir). */
-export function prometheusCommand(binary: string, configFile: string, dataDir: string, port: number): string[] {
+export function prometheusCommand(
+  binary: string,
+  configFile: string,
+  dataDir: string,
+  port: number,
+): string[] {
   return [
     binary,
     `--config.file=${configFile}`,

@@ -20,7 +20,14 @@ export function storedQueries(rateWindowS: number): StoredQuery[] {
       expr: `100 * rate(continuum_node_cpu_seconds_total[${r}]) / on(node) group_left continuum_node_cpu_limit_cores`,
       by: 'node',
     },
-    { id: 'memory', title: 'Memory', unit: 'MiB', group: 'memory', expr: 'continuum_node_memory_bytes / 1048576', by: 'node' },
+    {
+      id: 'memory',
+      title: 'Memory',
+      unit: 'MiB',
+      group: 'memory',
+      expr: 'continuum_node_memory_bytes / 1048576',
+      by: 'node',
+    },
     {
       id: 'vm-cpu',
       title: 'CPU use of VM nodes (node exporter, % of all vCPUs)',
@@ -29,8 +36,22 @@ export function storedQueries(rateWindowS: number): StoredQuery[] {
       expr: `100 * (1 - avg by (node) (rate(node_cpu_seconds_total{mode="idle"}[${r}])))`,
       by: 'node',
     },
-    { id: 'vm-memory', title: 'Memory of VM nodes (node exporter)', unit: 'MiB', group: 'memory', expr: '(node_memory_MemTotal_bytes - node_memory_MemAvailable_bytes) / 1048576', by: 'node' },
-    { id: 'host-cpu', title: 'Host CPU use (% of all cores)', unit: '%', group: 'host', expr: `100 * rate(continuum_host_cpu_seconds_total[${r}]) / on() group_left continuum_host_cores`, by: 'job' },
+    {
+      id: 'vm-memory',
+      title: 'Memory of VM nodes (node exporter)',
+      unit: 'MiB',
+      group: 'memory',
+      expr: '(node_memory_MemTotal_bytes - node_memory_MemAvailable_bytes) / 1048576',
+      by: 'node',
+    },
+    {
+      id: 'host-cpu',
+      title: 'Host CPU use (% of all cores)',
+      unit: '%',
+      group: 'host',
+      expr: `100 * rate(continuum_host_cpu_seconds_total[${r}]) / on() group_left continuum_host_cores`,
+      by: 'job',
+    },
     { id: 'up', title: 'Scrape target up', unit: 'bool', group: 'targets', expr: 'up', by: 'instance' },
   ];
 }
@@ -47,10 +68,30 @@ interface RangeResponse {
 }
 
 /** Prometheus HTTP API query_range; points as [epoch ms, value]. */
-export async function queryRange(baseUrl: string, expr: string, startMs: number, endMs: number, stepS: number, signal?: AbortSignal): Promise<QuerySeries[]> {
-  const params = new URLSearchParams({ query: expr, start: String(startMs / 1000), end: String(endMs / 1000), step: String(stepS) });
-  const res = await fetch(`${baseUrl}/api/v1/query_range?${params.toString()}`, { signal: signal ?? AbortSignal.timeout(15000) });
+export async function queryRange(
+  baseUrl: string,
+  expr: string,
+  startMs: number,
+  endMs: number,
+  stepS: number,
+  signal?: AbortSignal,
+): Promise<QuerySeries[]> {
+  const params = new URLSearchParams({
+    query: expr,
+    start: String(startMs / 1000),
+    end: String(endMs / 1000),
+    step: String(stepS),
+  });
+  const res = await fetch(`${baseUrl}/api/v1/query_range?${params.toString()}`, {
+    signal: signal ?? AbortSignal.timeout(15000),
+  });
   const body = (await res.json()) as RangeResponse;
-  if (body.status !== 'success' || body.data === undefined) throw new Error(`query ${expr} failed: ${body.error ?? `HTTP ${res.status}`}`);
-  return body.data.result.map((r) => ({ labels: r.metric, points: r.values.map(([t, v]) => [Math.round(t * 1000), Number(v)] as [number, number]).filter(([, v]) => Number.isFinite(v)) }));
+  if (body.status !== 'success' || body.data === undefined)
+    throw new Error(`query ${expr} failed: ${body.error ?? `HTTP ${res.status}`}`);
+  return body.data.result.map((r) => ({
+    labels: r.metric,
+    points: r.values
+      .map(([t, v]) => [Math.round(t * 1000), Number(v)] as [number, number])
+      .filter(([, v]) => Number.isFinite(v)),
+  }));
 }

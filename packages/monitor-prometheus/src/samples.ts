@@ -22,7 +22,10 @@ export function readSamples(file: string): Sample[] {
 }
 
 /** CPU (% of the node's limit), memory (MiB) per node and host CPU (%), from the sampler's own file. */
-export function seriesFromSamples(samples: readonly Sample[], window: { start: number; end: number }): Series[] {
+export function seriesFromSamples(
+  samples: readonly Sample[],
+  window: { start: number; end: number },
+): Series[] {
   const inWindow = samples.filter((s) => s.t >= window.start - 2000 && s.t <= window.end + 2000);
   const cpu = new Map<string, [number, number][]>();
   const mem = new Map<string, [number, number][]>();
@@ -50,14 +53,20 @@ export function seriesFromSamples(samples: readonly Sample[], window: { start: n
         mem.set(n.node, points);
       }
   const out: Series[] = [];
-  for (const [node, points] of cpu) out.push({ id: `cpu-${node}`, title: `CPU ${node} (% of limit)`, unit: '%', group: 'cpu', points });
-  for (const [node, points] of mem) out.push({ id: `memory-${node}`, title: `Memory ${node}`, unit: 'MiB', group: 'memory', points });
-  if (host.length > 0) out.push({ id: 'cpu-host', title: 'Host CPU (% of all cores)', unit: '%', group: 'host', points: host });
+  for (const [node, points] of cpu)
+    out.push({ id: `cpu-${node}`, title: `CPU ${node} (% of limit)`, unit: '%', group: 'cpu', points });
+  for (const [node, points] of mem)
+    out.push({ id: `memory-${node}`, title: `Memory ${node}`, unit: 'MiB', group: 'memory', points });
+  if (host.length > 0)
+    out.push({ id: 'cpu-host', title: 'Host CPU (% of all cores)', unit: '%', group: 'host', points: host });
   return out;
 }
 
 /** CPU seconds each node used inside the window (first and last sample within it). */
-export function cpuSecondsInWindow(samples: readonly Sample[], window: { start: number; end: number }): Map<string, number> {
+export function cpuSecondsInWindow(
+  samples: readonly Sample[],
+  window: { start: number; end: number },
+): Map<string, number> {
   const inWindow = samples.filter((s) => s.t >= window.start && s.t <= window.end + 1500);
   const result = new Map<string, number>();
   const first = inWindow[0];

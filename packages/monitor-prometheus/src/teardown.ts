@@ -17,7 +17,10 @@ export async function teardown(ctx: Ctx): Promise<void> {
   await ctx.state.set(state);
 }
 
-export async function onPhase(ctx: Ctx, event: { phase: string; when: 'before' | 'after'; time: number }): Promise<void> {
+export async function onPhase(
+  ctx: Ctx,
+  event: { phase: string; when: 'before' | 'after'; time: number },
+): Promise<void> {
   const state = ctx.state.get();
   if (state === undefined) return; // before install: nothing of ours exists yet
   const next = structuredClone(state);

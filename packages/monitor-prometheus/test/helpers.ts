@@ -60,7 +60,17 @@ export function cgroupNode(info: NodeInfo, cgroups: string[]): Node {
     { ...info, details: { cgroups } },
     {
       wrap: (command, { limited }) =>
-        limited ? ['sh', '-c', 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1/cgroup.procs"; shift; n=$((n-1)); done; exec "$@"', 'join', String(cgroups.length), ...cgroups, ...command] : [...command],
+        limited
+          ? [
+              'sh',
+              '-c',
+              'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1/cgroup.procs"; shift; n=$((n-1)); done; exec "$@"',
+              'join',
+              String(cgroups.length),
+              ...cgroups,
+              ...command,
+            ]
+          : [...command],
     },
   );
 }

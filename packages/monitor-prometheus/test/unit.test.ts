@@ -19,7 +19,11 @@ describe('prometheus.yml', () => {
   it('passes promtool check config, with hostile node names quoted', () => {
     const text = prometheusConfig('20261123-182000-k3x9', 0.5, [
       { job: 'continuum-nodes', path: '/metrics', targets: [{ address: '127.0.0.1:9999', labels: {} }] },
-      { job: 'node-exporter', path: '/metrics', targets: [{ address: '[fd00::2]:9100', labels: { node: 'edge0: {x}', tier: 'edge' } }] },
+      {
+        job: 'node-exporter',
+        path: '/metrics',
+        targets: [{ address: '[fd00::2]:9100', labels: { node: 'edge0: {x}', tier: 'edge' } }],
+      },
       { job: 'empty', path: '/metrics', targets: [] },
     ]);
     expect(text).toContain('scrape_interval: 500ms');
@@ -44,13 +48,29 @@ describe('metrics exposition', () => {
         t: 1,
         host: { cpuSeconds: 12.5, cores: 2, memoryUsedBytes: 1e9 },
         nodes: [
-          { node: 'cloud0', tier: 'cloud', cpuSeconds: 1.25, memoryBytes: 1024, limitCores: 1, method: 'procs' },
-          { node: 'we"ird', tier: 'edge', cpuSeconds: null, memoryBytes: null, limitCores: 0.5, method: 'none' },
+          {
+            node: 'cloud0',
+            tier: 'cloud',
+            cpuSeconds: 1.25,
+            memoryBytes: 1024,
+            limitCores: 1,
+            method: 'procs',
+          },
+          {
+            node: 'we"ird',
+            tier: 'edge',
+            cpuSeconds: null,
+            memoryBytes: null,
+            limitCores: 0.5,
+            method: 'none',
+          },
         ],
       },
       'r1',
     );
-    expect(text).toContain('continuum_node_cpu_seconds_total{run="r1",node="cloud0",tier="cloud",method="procs"} 1.25');
+    expect(text).toContain(
+      'continuum_node_cpu_seconds_total{run="r1",node="cloud0",tier="cloud",method="procs"} 1.25',
+    );
     expect(text).toContain('node="we\\"ird"');
     expect(text).not.toMatch(/we\\"ird.*method/); // null CPU is left out, not written as NaN
     if (!promtool) return expect.fail('promtool missing');
@@ -73,7 +93,10 @@ describe('cgroup reader', () => {
   it('parses /proc stat lines with parentheses in the command name', () => {
     const fields = Array.from({ length: 50 }, (_, i) => String(i));
     expect(parseProcStat(`7 (a) b) ${fields.join(' ')}`)).toEqual({ cpuTicks: 11 + 12, startTime: '19' });
-    expect(parseHostCpu('cpu  100 0 50 1000 20 0 0 0 0 0\ncpu0 1\ncpu1 1\n')).toEqual({ busySeconds: 1.5, cores: 2 });
+    expect(parseHostCpu('cpu  100 0 50 1000 20 0 0 0 0 0\ncpu0 1\ncpu1 1\n')).toEqual({
+      busySeconds: 1.5,
+      cores: 2,
+    });
   });
 
   it('prefers cpuacct.usage, then cgroup v2 cpu.stat, then sums processes (keeping exited ones)', () => {
@@ -117,7 +140,14 @@ describe('cgroup reader', () => {
 
 describe('series from the sampler file', () => {
   it('turns CPU counters into % of the node limit and memory into MiB', () => {
-    const node = (cpu: number, mem: number) => ({ node: 'cloud0', tier: 'cloud', cpuSeconds: cpu, memoryBytes: mem, limitCores: 0.5, method: 'procs' as const });
+    const node = (cpu: number, mem: number) => ({
+      node: 'cloud0',
+      tier: 'cloud',
+      cpuSeconds: cpu,
+      memoryBytes: mem,
+      limitCores: 0.5,
+      method: 'procs' as const,
+    });
     const samples = [
       { t: 1000, host: { cpuSeconds: 0, cores: 2, memoryUsedBytes: 0 }, nodes: [node(0, 1048576)] },
       { t: 2000, host: { cpuSeconds: 1, cores: 2, memoryUsedBytes: 0 }, nodes: [node(0.25, 2097152)] },
@@ -139,14 +169,26 @@ describe('series from the sampler file', () => {
 
 describe('grafana provisioning and options', () => {
   it('writes a datasource for the run and a dashboard that parses as JSON', () => {
-    const { provisioningDir, dashboard } = writeGrafanaProvisioning(join(tmp, 'g'), 'http://127.0.0.1:1234', 'run-1');
-    expect(readFileSync(join(provisioningDir, 'datasources', 'continuum.yaml'), 'utf8')).toContain('url: "http://127.0.0.1:1234"');
+    const { provisioningDir, dashboard } = writeGrafanaProvisioning(
+      join(tmp, 'g'),
+      'http://127.0.0.1:1234',
+      'run-1',
+    );
+    expect(readFileSync(join(provisioningDir, 'datasources', 'continuum.yaml'), 'utf8')).toContain(
+      'url: "http://127.0.0.1:1234"',
+    );
     const parsed = JSON.parse(readFileSync(dashboard, 'utf8')) as ReturnType<typeof dashboardJson>;
     expect((parsed['panels'] as unknown[]).length).toBeGreaterThanOrEqual(6);
   });
 
   it('fills defaults and rejects unknown keys', () => {
-    expect(resolveOptions(undefined)).toMatchObject({ binary: 'prometheus', port: 0, scrapeIntervalS: 1, required: false, grafana: { start: true } });
+    expect(resolveOptions(undefined)).toMatchObject({
+      binary: 'prometheus',
+      port: 0,
+      scrapeIntervalS: 1,
+      required: false,
+      grafana: { start: true },
+    });
     expect(() => resolveOptions({ prot: 1 })).toThrow();
   });
 });

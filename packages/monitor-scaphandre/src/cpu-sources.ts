@@ -17,7 +17,10 @@ export function parseProcStatTotals(procStat: string): { busySeconds: number; co
   const lines = procStat.split('\n');
   const total = (lines[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
   const busy = total.reduce((a, v, i) => (i === 3 || i === 4 || !Number.isFinite(v) ? a : a + v), 0);
-  return { busySeconds: busy / CLOCK_TICKS, cores: Math.max(1, lines.filter((l) => /^cpu\d+ /.test(l)).length) };
+  return {
+    busySeconds: busy / CLOCK_TICKS,
+    cores: Math.max(1, lines.filter((l) => /^cpu\d+ /.test(l)).length),
+  };
 }
 
 /** Something whose CPU time (and maybe power) can be read repeatedly. */
@@ -28,7 +31,12 @@ export interface EnergySource {
 }
 
 export function hostSource(proc = '/proc'): EnergySource {
-  return { name: 'host', kind: 'host', read: () => Promise.resolve({ cpuSeconds: parseProcStatTotals(readText(join(proc, 'stat')) ?? '').busySeconds }) };
+  return {
+    name: 'host',
+    kind: 'host',
+    read: () =>
+      Promise.resolve({ cpuSeconds: parseProcStatTotals(readText(join(proc, 'stat')) ?? '').busySeconds }),
+  };
 }
 
 /**
@@ -82,6 +90,9 @@ export function nodeSources(nodes: readonly Node[]): EnergySource[] {
   return nodes.map((n) => {
     if (!n.sharesHostFilesystem) return vmSource(n);
     const dirs = (n.details as { cgroups?: unknown } | undefined)?.cgroups;
-    return cgroupSource(n.name, Array.isArray(dirs) ? dirs.filter((d): d is string => typeof d === 'string') : []);
+    return cgroupSource(
+      n.name,
+      Array.isArray(dirs) ? dirs.filter((d): d is string => typeof d === 'string') : [],
+    );
   });
 }

@@ -23,7 +23,10 @@ export interface PowerPoint {
  * Power intervals per source between consecutive readings. A measured power (scaphandre) wins;
  * otherwise the power model turns the CPU-time delta into watts.
  */
-export function powerIntervals(readings: readonly Reading[], model: (source: string, busyCores: number) => number): Map<string, PowerPoint[]> {
+export function powerIntervals(
+  readings: readonly Reading[],
+  model: (source: string, busyCores: number) => number,
+): Map<string, PowerPoint[]> {
   const out = new Map<string, PowerPoint[]>();
   for (let i = 1; i < readings.length; i++) {
     const a = readings[i - 1] as Reading;
@@ -33,7 +36,8 @@ export function powerIntervals(readings: readonly Reading[], model: (source: str
     for (const [source, vb] of Object.entries(b.values)) {
       const va = a.values[source];
       if (va === undefined) continue;
-      const cpu = vb.cpuSeconds != null && va.cpuSeconds != null ? Math.max(0, vb.cpuSeconds - va.cpuSeconds) : null;
+      const cpu =
+        vb.cpuSeconds != null && va.cpuSeconds != null ? Math.max(0, vb.cpuSeconds - va.cpuSeconds) : null;
       const measured = vb.powerW != null && va.powerW != null ? (vb.powerW + va.powerW) / 2 : null;
       const watts = measured ?? (cpu === null ? null : model(source, cpu / dt));
       if (watts === null) continue;
@@ -59,7 +63,10 @@ export interface EnergyRow {
 }
 
 /** Energy (J) and mean power (W) per source and phase, clipping intervals to each phase. */
-export function energyPerPhase(intervals: Map<string, PowerPoint[]>, phases: readonly PhaseSpan[]): EnergyRow[] {
+export function energyPerPhase(
+  intervals: Map<string, PowerPoint[]>,
+  phases: readonly PhaseSpan[],
+): EnergyRow[] {
   const rows: EnergyRow[] = [];
   for (const [source, points] of intervals) {
     for (const p of phases) {
@@ -87,7 +94,14 @@ export function energyPerPhase(intervals: Map<string, PowerPoint[]>, phases: rea
         energyJ: round(energy),
         meanPowerW: covered > 0 ? round(energy / (covered / 1000)) : null,
         coverage: duration > 0 ? round(covered / 1000 / duration) : 0,
-        basis: measured > 0 && modelled > 0 ? 'mixed' : measured > 0 ? 'measured' : modelled > 0 ? 'estimate' : 'none',
+        basis:
+          measured > 0 && modelled > 0
+            ? 'mixed'
+            : measured > 0
+              ? 'measured'
+              : modelled > 0
+                ? 'estimate'
+                : 'none',
       });
     }
   }
@@ -95,7 +109,10 @@ export function energyPerPhase(intervals: Map<string, PowerPoint[]>, phases: rea
 }
 
 /** Phase spans from before/after events (a phase still open ends at `now`). */
-export function phaseSpans(events: readonly { phase: string; when: 'before' | 'after'; time: number }[], now: number): PhaseSpan[] {
+export function phaseSpans(
+  events: readonly { phase: string; when: 'before' | 'after'; time: number }[],
+  now: number,
+): PhaseSpan[] {
   const spans: PhaseSpan[] = [];
   const open = new Map<string, number>();
   for (const e of events) {

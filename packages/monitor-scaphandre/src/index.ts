@@ -23,7 +23,8 @@ export {
 
 export default defineMonitor<ScaphandreOptions, ScaphandreState>({
   name: 'scaphandre',
-  description: 'Energy (J) and mean power (W) per node and phase: scaphandre with RAPL, else a labeled CPU-time x power-model estimate',
+  description:
+    'Energy (J) and mean power (W) per node and phase: scaphandre with RAPL, else a labeled CPU-time x power-model estimate',
   configSchema: scaphandreOptionsSchema,
   jsonSchema: () => z.toJSONSchema(scaphandreOptionsSchema, { io: 'input' }),
   stateVersion: 1,
@@ -31,9 +32,25 @@ export default defineMonitor<ScaphandreOptions, ScaphandreState>({
     const options = resolveOptions(ctx.config);
     try {
       const d = await decideSource(options);
-      return d.source === 'estimate' && options.mode === 'auto' ? [{ severity: 'warning', path: 'monitors.scaphandre', message: `energy will be estimated (${d.why})`, hint: 'Set options.powerModel to your hardware, or run on a host with RAPL and scaphandre.' }] : [];
+      return d.source === 'estimate' && options.mode === 'auto'
+        ? [
+            {
+              severity: 'warning',
+              path: 'monitors.scaphandre',
+              message: `energy will be estimated (${d.why})`,
+              hint: 'Set options.powerModel to your hardware, or run on a host with RAPL and scaphandre.',
+            },
+          ]
+        : [];
     } catch (error) {
-      return [{ severity: 'error', path: 'monitors.scaphandre.options.mode', message: (error as Error).message, hint: 'mode: auto falls back to the labeled estimate.' }];
+      return [
+        {
+          severity: 'error',
+          path: 'monitors.scaphandre.options.mode',
+          message: (error as Error).message,
+          hint: 'mode: auto falls back to the labeled estimate.',
+        },
+      ];
     }
   },
   async plan(ctx): Promise<PlanItem[]> {

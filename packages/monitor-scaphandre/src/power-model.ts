@@ -6,6 +6,10 @@ export function estimateLabel(model: ScaphandreOptions['powerModel'], why: strin
 }
 
 /** Power (W) of something that kept `busyCores` cores busy on average. */
-export function modelPower(model: ScaphandreOptions['powerModel'], busyCores: number, isHost: boolean): number {
+export function modelPower(
+  model: ScaphandreOptions['powerModel'],
+  busyCores: number,
+  isHost: boolean,
+): number {
   return Math.max(0, busyCores) * model.wattsPerCore + (isHost ? model.idleWatts : 0);
 }

@@ -48,7 +48,10 @@ export class EnergySampler {
         try {
           const v = await s.read();
           const measure = this.power.get(s.name);
-          values[s.name] = { ...v, ...(measure !== undefined ? { powerW: await measure().catch(() => null) } : {}) };
+          values[s.name] = {
+            ...v,
+            ...(measure !== undefined ? { powerW: await measure().catch(() => null) } : {}),
+          };
         } catch (error) {
           this.errors.set(s.name, (error as Error).message);
         }

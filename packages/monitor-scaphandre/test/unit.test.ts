@@ -7,7 +7,16 @@ import { decideSource } from '../src/monitor.js';
 import { energyPerPhase, phaseSpans, powerIntervals } from '../src/energy.js';
 import { resolveOptions } from '../src/options.js';
 import { estimateLabel, modelPower } from '../src/power-model.js';
-import { guestFstabLine, guestMountCommand, hostExporterCommand, parseScaphandrePower, probeRapl, qemuVirtiofsArgs, virtiofsDomainXml, virtiofsdCommand } from '../src/scaphandre.js';
+import {
+  guestFstabLine,
+  guestMountCommand,
+  hostExporterCommand,
+  parseScaphandrePower,
+  probeRapl,
+  qemuVirtiofsArgs,
+  virtiofsDomainXml,
+  virtiofsdCommand,
+} from '../src/scaphandre.js';
 import { parseProcStatTotals } from '../src/cpu-sources.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mon-scaph-unit-'));
@@ -39,7 +48,14 @@ describe('energy integration', () => {
       { phase: 'benchmark', start: 500, end: 2000 },
     ]);
     const bench = rows.find((r) => r.source === 'cloud0' && r.phase === 'benchmark');
-    expect(bench).toMatchObject({ durationS: 1.5, cpuSeconds: 1.25, energyJ: 15, meanPowerW: 10, coverage: 1, basis: 'estimate' });
+    expect(bench).toMatchObject({
+      durationS: 1.5,
+      cpuSeconds: 1.25,
+      energyJ: 15,
+      meanPowerW: 10,
+      coverage: 1,
+      basis: 'estimate',
+    });
     expect(rows.find((r) => r.source === 'host' && r.phase === 'install')?.energyJ).toBe(11);
   });
 
@@ -49,7 +65,9 @@ describe('energy integration', () => {
       { t: 1000, values: { host: { cpuSeconds: 1, powerW: 60 } } },
       { t: 2000, values: { host: { cpuSeconds: 2, powerW: null } } },
     ];
-    const rows = energyPerPhase(powerIntervals(readings, power), [{ phase: 'benchmark', start: 0, end: 2000 }]);
+    const rows = energyPerPhase(powerIntervals(readings, power), [
+      { phase: 'benchmark', start: 0, end: 2000 },
+    ]);
     expect(rows[0]).toMatchObject({ energyJ: 50 + 22, basis: 'mixed' });
   });
 
@@ -70,8 +88,13 @@ describe('energy integration', () => {
   });
 
   it('labels estimates with the model numbers', () => {
-    expect(estimateLabel(model, 'no RAPL')).toBe('estimate: CPU time x 12 W/busy core (+ 10 W host idle); no RAPL');
-    expect(parseProcStatTotals('cpu  100 0 100 5000 50 0 0 0\ncpu0 1\ncpu1 1\ncpu2 1\n')).toEqual({ busySeconds: 2, cores: 3 });
+    expect(estimateLabel(model, 'no RAPL')).toBe(
+      'estimate: CPU time x 12 W/busy core (+ 10 W host idle); no RAPL',
+    );
+    expect(parseProcStatTotals('cpu  100 0 100 5000 50 0 0 0\ncpu0 1\ncpu1 1\ncpu2 1\n')).toEqual({
+      busySeconds: 2,
+      cores: 3,
+    });
   });
 });
 
@@ -87,16 +110,25 @@ describe('source detection (by trying)', () => {
     const d = await decideSource(options);
     expect(d.source).toBe('estimate');
     expect(d.why).toContain('scaphandre-not-here is not installed');
-    await expect(decideSource(resolveOptions({ mode: 'scaphandre', binary: 'scaphandre-not-here' }))).rejects.toThrow(/cannot measure here/);
+    await expect(
+      decideSource(resolveOptions({ mode: 'scaphandre', binary: 'scaphandre-not-here' })),
+    ).rejects.toThrow(/cannot measure here/);
     expect((await decideSource(resolveOptions({ mode: 'estimate' }))).why).toBe('mode: estimate');
-    const withRapl = await decideSource(options, { rapl: () => ({ ok: true, microjoules: 1 }), binary: () => Promise.resolve({ ok: true, version: 'scaphandre 1.0.2' }) });
+    const withRapl = await decideSource(options, {
+      rapl: () => ({ ok: true, microjoules: 1 }),
+      binary: () => Promise.resolve({ ok: true, version: 'scaphandre 1.0.2' }),
+    });
     expect(withRapl.source).toBe('scaphandre');
   });
 });
 
 describe('scaphandre on QEMU: generated pieces', () => {
   it('domain XML with the virtiofs share validates against the libvirt schema', () => {
-    const { memoryBacking, filesystem } = virtiofsDomainXml({ domain: "ct-k3x9-cloud0'<", sharesDir: '/var/lib/libvirt/scaphandre', virtiofsd: '/usr/libexec/virtiofsd' });
+    const { memoryBacking, filesystem } = virtiofsDomainXml({
+      domain: "ct-k3x9-cloud0'<",
+      sharesDir: '/var/lib/libvirt/scaphandre',
+      virtiofsd: '/usr/libexec/virtiofsd',
+    });
     expect(filesystem).toContain("<source dir='/var/lib/libvirt/scaphandre/ct-k3x9-cloud0&apos;&lt;'/>");
     const xml = `<domain type='kvm'><name>ct-k3x9-cloud0</name><memory unit='MiB'>512</memory>${memoryBacking}<os><type arch='x86_64'>hvm</type></os><devices>${filesystem}</devices></domain>`;
     const file = join(tmp, 'domain.xml');
@@ -114,17 +146,37 @@ describe('scaphandre on QEMU: generated pieces', () => {
     const args = qemuVirtiofsArgs('/run/ct/vfs.sock', 512);
     expect(args).toContain('vhost-user-fs-pci,chardev=scaph-fs,tag=scaphandre');
     if (!has('qemu-system-x86_64')) return expect.fail('qemu-system-x86_64 is needed');
-    const help = execFileSync('qemu-system-x86_64', ['-device', 'vhost-user-fs-pci,help'], { encoding: 'utf8' });
+    const help = execFileSync('qemu-system-x86_64', ['-device', 'vhost-user-fs-pci,help'], {
+      encoding: 'utf8',
+    });
     expect(help).toMatch(/chardev=/);
     expect(help).toMatch(/tag=/);
-    expect(virtiofsdCommand('/usr/libexec/virtiofsd', '/run/s.sock', '/var/lib/libvirt/scaphandre/d')).toContain('--shared-dir=/var/lib/libvirt/scaphandre/d');
+    expect(
+      virtiofsdCommand('/usr/libexec/virtiofsd', '/run/s.sock', '/var/lib/libvirt/scaphandre/d'),
+    ).toContain('--shared-dir=/var/lib/libvirt/scaphandre/d');
   });
 
   it('guest mount and exporter commands, and the exporter metric parser', () => {
-    expect(guestMountCommand('/var/scaphandre')).toEqual(['sh', '-c', expect.stringContaining('mount -t virtiofs'), 'mount-scaphandre', '/var/scaphandre', 'scaphandre']);
+    expect(guestMountCommand('/var/scaphandre')).toEqual([
+      'sh',
+      '-c',
+      expect.stringContaining('mount -t virtiofs'),
+      'mount-scaphandre',
+      '/var/scaphandre',
+      'scaphandre',
+    ]);
     expect(guestFstabLine('/var/scaphandre')).toBe('scaphandre /var/scaphandre virtiofs ro,nofail 0 0');
-    expect(hostExporterCommand('scaphandre', 9999)).toEqual(['scaphandre', 'prometheus', '--address', '127.0.0.1', '--port', '9999']);
-    expect(parseScaphandrePower('# HELP x\nscaph_host_power_microwatts{} 41500000\nscaph_process_power 1\n')).toBe(41.5);
+    expect(hostExporterCommand('scaphandre', 9999)).toEqual([
+      'scaphandre',
+      'prometheus',
+      '--address',
+      '127.0.0.1',
+      '--port',
+      '9999',
+    ]);
+    expect(
+      parseScaphandrePower('# HELP x\nscaph_host_power_microwatts{} 41500000\nscaph_process_power 1\n'),
+    ).toBe(41.5);
     expect(parseScaphandrePower('nothing')).toBeNull();
   });
 });

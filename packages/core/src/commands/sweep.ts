@@ -7,7 +7,8 @@ import { BaseCommand } from '../base-command.js';
 import type { SweepPoint, SweepState } from '../report/sweep.js';
 
 export default class Sweep extends BaseCommand<typeof Sweep> {
-  static override summary = 'Run a config over a parameter grid (with repetitions), resumable, with a combined report.';
+  static override summary =
+    'Run a config over a parameter grid (with repetitions), resumable, with a combined report.';
   static override description = `Every combination of the --set values, repeated --repetitions times, is one normal \`continuum run\` (its own run directory, teardown and results). Progress is kept in <run-dir>/sweeps/<id>/sweep.json: after an interruption, \`continuum sweep --resume <id>\` runs only the points not done yet (failed ones are retried). At the end <run-dir>/sweeps/<id>/report.html and sweep.csv combine all runs.
 
 Exit codes: 0 when every point succeeded; 1 when some points failed (the others are kept; resume retries them); 130 when interrupted; 2 for an invalid config or --set.`;
@@ -16,9 +17,15 @@ Exit codes: 0 when every point succeeded; 1 when some points failed (the others 
     '<%= config.bin %> sweep my.yaml --set infrastructure.network.links.cloud-endpoint.latencyMs=5,20,50 --set infrastructure.cloud.quota=0.5,1',
     '<%= config.bin %> sweep --resume sweep-20261123-120000',
   ];
-  static override args = { config: Args.string({ description: 'Base config file (.yaml, .json, .ts or upstream .cfg).' }) };
+  static override args = {
+    config: Args.string({ description: 'Base config file (.yaml, .json, .ts or upstream .cfg).' }),
+  };
   static override flags = {
-    set: Flags.string({ description: 'key=v1,v2,… (dotted config path; numbers index lists). Repeat for more axes.', multiple: true, default: [] }),
+    set: Flags.string({
+      description: 'key=v1,v2,… (dotted config path; numbers index lists). Repeat for more axes.',
+      multiple: true,
+      default: [],
+    }),
     repetitions: Flags.integer({ description: 'Runs per grid point.', default: 1, min: 1 }),
     name: Flags.string({ description: 'Sweep id (default: sweep-<time>).' }),
     resume: Flags.string({ description: 'Resume the sweep with this id.' }),
@@ -33,15 +40,31 @@ Exit codes: 0 when every point succeeded; 1 when some points failed (the others 
     let dir: string;
     if (this.flags.resume !== undefined) {
       dir = join(base, 'sweeps', this.flags.resume);
-      if (!existsSync(join(dir, 'sweep.json'))) throw new ContinuumError('RUN_NOT_FOUND', `No sweep ${this.flags.resume} in ${join(base, 'sweeps')}.`, { hint: 'Sweep ids are the folder names in <run-dir>/sweeps/.' });
+      if (!existsSync(join(dir, 'sweep.json')))
+        throw new ContinuumError(
+          'RUN_NOT_FOUND',
+          `No sweep ${this.flags.resume} in ${join(base, 'sweeps')}.`,
+          { hint: 'Sweep ids are the folder names in <run-dir>/sweeps/.' },
+        );
       state = JSON.parse(readFileSync(join(dir, 'sweep.json'), 'utf8')) as SweepState;
     } else {
-      if (this.args.config === undefined) throw new ContinuumError('CONFIG_INVALID', 'sweep needs a config file (or --resume <id>).', { hint: 'continuum sweep my.yaml --set key=v1,v2' });
-      if (this.flags.set.length === 0) throw new ContinuumError('CONFIG_INVALID', 'sweep needs at least one --set key=v1,v2,…', { hint: 'Without --set use `continuum run`.' });
+      if (this.args.config === undefined)
+        throw new ContinuumError('CONFIG_INVALID', 'sweep needs a config file (or --resume <id>).', {
+          hint: 'continuum sweep my.yaml --set key=v1,v2',
+        });
+      if (this.flags.set.length === 0)
+        throw new ContinuumError('CONFIG_INVALID', 'sweep needs at least one --set key=v1,v2,…', {
+          hint: 'Without --set use `continuum run`.',
+        });
       const axes = this.flags.set.map((s) => sweep.parseSet(s));
-      const id = this.flags.name ?? `sweep-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`;
+      const id =
+        this.flags.name ??
+        `sweep-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`;
       dir = join(base, 'sweeps', id);
-      if (existsSync(join(dir, 'sweep.json'))) throw new ContinuumError('CONFIG_INVALID', `Sweep ${id} exists already.`, { hint: `Resume it with \`continuum sweep --resume ${id}\` or pick another --name.` });
+      if (existsSync(join(dir, 'sweep.json')))
+        throw new ContinuumError('CONFIG_INVALID', `Sweep ${id} exists already.`, {
+          hint: `Resume it with \`continuum sweep --resume ${id}\` or pick another --name.`,
+        });
       state = sweep.newSweepState(id, resolve(this.args.config), axes, this.flags.repetitions);
     }
     mkdirSync(join(dir, 'points'), { recursive: true });
@@ -72,14 +95,24 @@ Exit codes: 0 when every point succeeded; 1 when some points failed (the others 
         delete p.error;
         save();
         this.out.print(`▶ [${index + 1}/${state.points.length}] ${p.key} #${p.repetition}`);
-        const result = await this.runPoint(join(dir, 'points', `${String(index).padStart(3, '0')}.json`), base);
+        const result = await this.runPoint(
+          join(dir, 'points', `${String(index).padStart(3, '0')}.json`),
+          base,
+        );
         p.endedAt = new Date().toISOString();
         p.exitCode = result.exitCode;
         if (result.runId !== undefined) p.runId = result.runId;
-        p.status = result.exitCode === 0 ? 'done' : result.interrupted || result.exitCode === 130 ? 'interrupted' : 'failed';
+        p.status =
+          result.exitCode === 0
+            ? 'done'
+            : result.interrupted || result.exitCode === 130
+              ? 'interrupted'
+              : 'failed';
         if (result.error !== undefined) p.error = result.error;
         save();
-        this.out.print(`${p.status === 'done' ? '✔' : '✖'} ${p.key} #${p.repetition}: ${p.status}${p.runId ? ` (run ${p.runId})` : ''}${p.error ? `: ${p.error}` : ''}`);
+        this.out.print(
+          `${p.status === 'done' ? '✔' : '✖'} ${p.key} #${p.repetition}: ${p.status}${p.runId ? ` (run ${p.runId})` : ''}${p.error ? `: ${p.error}` : ''}`,
+        );
         if (p.status === 'interrupted') {
           interrupted = true;
           break;
@@ -89,10 +122,19 @@ Exit codes: 0 when every point succeeded; 1 when some points failed (the others 
 
       const report = await this.writeCombined(state, dir, base);
       const failed = state.points.filter((p) => p.status !== 'done');
-      this.say(`\nsweep ${state.id}: ${state.points.length - failed.length}/${state.points.length} done; report ${report}`);
-      if (interrupted) throw new ContinuumError('INTERRUPTED', `Sweep ${state.id} interrupted.`, { hint: `Continue with \`continuum sweep --resume ${state.id}\`.` });
+      this.say(
+        `\nsweep ${state.id}: ${state.points.length - failed.length}/${state.points.length} done; report ${report}`,
+      );
+      if (interrupted)
+        throw new ContinuumError('INTERRUPTED', `Sweep ${state.id} interrupted.`, {
+          hint: `Continue with \`continuum sweep --resume ${state.id}\`.`,
+        });
       if (failed.length > 0) {
-        throw new ContinuumError('SWEEP_INCOMPLETE', `${failed.length} of ${state.points.length} sweep runs did not succeed: ${failed.map((p) => `${p.key} #${p.repetition} (${p.status})`).join(', ')}`, { hint: `See each run's debug.log; \`continuum sweep --resume ${state.id}\` retries them.` });
+        throw new ContinuumError(
+          'SWEEP_INCOMPLETE',
+          `${failed.length} of ${state.points.length} sweep runs did not succeed: ${failed.map((p) => `${p.key} #${p.repetition} (${p.status})`).join(', ')}`,
+          { hint: `See each run's debug.log; \`continuum sweep --resume ${state.id}\` retries them.` },
+        );
       }
       return { sweep: state.id, dir, report, points: state.points };
     } finally {
@@ -101,10 +143,17 @@ Exit codes: 0 when every point succeeded; 1 when some points failed (the others 
   }
 
   /** One grid point = one `continuum run` child process (isolation, own teardown, own exit code). */
-  private runPoint(configFile: string, base: string): Promise<{ exitCode: number; runId?: string; error?: string; interrupted: boolean }> {
+  private runPoint(
+    configFile: string,
+    base: string,
+  ): Promise<{ exitCode: number; runId?: string; error?: string; interrupted: boolean }> {
     const bin = join(this.config.root, 'bin', 'run.js');
     return new Promise((resolvePromise) => {
-      const child = spawn(process.execPath, [bin, 'run', configFile, '--json', '--run-dir', base, ...(this.flags.verbose ? ['--verbose'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(
+        process.execPath,
+        [bin, 'run', configFile, '--json', '--run-dir', base, ...(this.flags.verbose ? ['--verbose'] : [])],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
       let stdout = '';
       let interrupted = false;
       child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -123,14 +172,24 @@ Exit codes: 0 when every point succeeded; 1 when some points failed (the others 
         let runId: string | undefined;
         let error: string | undefined;
         try {
-          const doc = JSON.parse(stdout) as { runId?: string; status?: string; error?: { message?: string }; results?: { runId?: string } };
+          const doc = JSON.parse(stdout) as {
+            runId?: string;
+            status?: string;
+            error?: { message?: string };
+            results?: { runId?: string };
+          };
           runId = doc.runId ?? doc.results?.runId;
           if (doc.status === 'error') error = doc.error?.message;
         } catch {
           error = code === 0 ? undefined : `exit ${code ?? signal ?? '?'}`;
         }
         runId ??= readCurrent(base);
-        resolvePromise({ exitCode: code ?? 128, ...(runId !== undefined ? { runId } : {}), ...(error !== undefined ? { error: error.split('\n')[0] ?? error } : {}), interrupted: interrupted || signal === 'SIGINT' });
+        resolvePromise({
+          exitCode: code ?? 128,
+          ...(runId !== undefined ? { runId } : {}),
+          ...(error !== undefined ? { error: error.split('\n')[0] ?? error } : {}),
+          interrupted: interrupted || signal === 'SIGINT',
+        });
       });
     });
   }
@@ -158,12 +217,18 @@ Exit codes: 0 when every point succeeded; 1 when some points failed (the others 
     const file = join(dir, 'sweep.lock');
     try {
       const held = JSON.parse(readFileSync(file, 'utf8')) as { pid: number; startTime?: string };
-      if (isSameProcessRunning(held)) throw new ContinuumError('LOCKED', `Sweep ${id} is running in process ${held.pid}.`, { hint: 'Wait for it, or stop that process first.' });
+      if (isSameProcessRunning(held))
+        throw new ContinuumError('LOCKED', `Sweep ${id} is running in process ${held.pid}.`, {
+          hint: 'Wait for it, or stop that process first.',
+        });
     } catch (error) {
       if (error instanceof ContinuumError) throw error;
     }
     const startTime = processStartTime(process.pid);
-    writeFileSync(file, JSON.stringify({ pid: process.pid, ...(startTime !== undefined ? { startTime } : {}) }));
+    writeFileSync(
+      file,
+      JSON.stringify({ pid: process.pid, ...(startTime !== undefined ? { startTime } : {}) }),
+    );
     return () => rmSync(file, { force: true });
   }
 }

@@ -4,22 +4,34 @@ import { allTables } from '../engine/report.js';
 
 /** Everything a report or a comparison needs, pulled out of results.json. */
 
-export const column = (table: ResultTable | undefined, name: string): number => table?.columns.findIndex((c) => c === name || c.startsWith(`${name} `) || c.startsWith(`${name}(`)) ?? -1;
-export const num = (c: Cell | undefined): number | null => (typeof c === 'number' && Number.isFinite(c) ? c : typeof c === 'string' && c.trim() !== '' && Number.isFinite(Number(c)) ? Number(c) : null);
+export const column = (table: ResultTable | undefined, name: string): number =>
+  table?.columns.findIndex((c) => c === name || c.startsWith(`${name} `) || c.startsWith(`${name}(`)) ?? -1;
+export const num = (c: Cell | undefined): number | null =>
+  typeof c === 'number' && Number.isFinite(c)
+    ? c
+    : typeof c === 'string' && c.trim() !== '' && Number.isFinite(Number(c))
+      ? Number(c)
+      : null;
 
 export function findTable(doc: ResultsDocument, id: string): ResultTable | undefined {
   return allTables(doc).find((t) => t.id === id || t.id.endsWith(`-${id}`));
 }
 
 export function allSeries(doc: ResultsDocument): Series[] {
-  return [...(doc.application?.series ?? []), ...Object.values(doc.monitors ?? {}).flatMap((m) => m.series ?? [])];
+  return [
+    ...(doc.application?.series ?? []),
+    ...Object.values(doc.monitors ?? {}).flatMap((m) => m.series ?? []),
+  ];
 }
 
 /** End-to-end latency samples per endpoint (series group `latency`), time relative to the first send. */
 export function latencySeries(doc: ResultsDocument): { name: string; points: [number, number][] }[] {
   const latency = allSeries(doc).filter((s) => s.group === 'latency' || s.id.startsWith('latency-'));
   const t0 = Math.min(...latency.flatMap((s) => s.points.map(([t]) => t)));
-  return latency.map((s) => ({ name: s.id.replace(/^latency-/, ''), points: s.points.map(([t, v]) => [(t - t0) / 1000, v] as [number, number]) }));
+  return latency.map((s) => ({
+    name: s.id.replace(/^latency-/, ''),
+    points: s.points.map(([t, v]) => [(t - t0) / 1000, v] as [number, number]),
+  }));
 }
 
 /** Empirical CDF: sorted values against the fraction at or below them. */
@@ -42,13 +54,18 @@ export interface WorkerLoad {
  * In endpoint-only mode every endpoint is its own worker (endpoints = 1).
  */
 export function workerLoad(doc: ResultsDocument): WorkerLoad[] {
-  const options = ((doc.config as { application?: { options?: Record<string, unknown> } } | undefined)?.application?.options ?? {}) as Record<string, unknown>;
+  const options: Record<string, unknown> =
+    (doc.config as { application?: { options?: Record<string, unknown> } } | undefined)?.application
+      ?.options ?? {};
   const frequency = typeof options['frequency'] === 'number' ? options['frequency'] : null;
   if (frequency === null) return [];
   const mode = doc.topology?.mode;
   const workerTier = mode === 'edge' ? 'edge' : mode === 'endpoint' ? 'endpoint' : 'cloud';
   const cores = doc.topology?.tiers?.[workerTier]?.cores ?? 1;
-  const load = (procMs: number | null, endpoints: number): number | null => (procMs === null || procMs <= 0 ? null : Math.round(((frequency * endpoints) / ((1000 / procMs) * cores)) * 1000) / 10);
+  const load = (procMs: number | null, endpoints: number): number | null =>
+    procMs === null || procMs <= 0
+      ? null
+      : Math.round(((frequency * endpoints) / ((1000 / procMs) * cores)) * 1000) / 10;
   const worker = findTable(doc, 'worker');
   const endpoint = findTable(doc, 'endpoint');
   if (worker !== undefined) {
@@ -67,7 +84,13 @@ export function workerLoad(doc: ResultsDocument): WorkerLoad[] {
     const procCol = column(endpoint, 'proc_time/data');
     return endpoint.rows.map((r) => {
       const procMs = num(r[procCol]);
-      return { worker: `endpoint ${String(r[idCol])}`, endpoints: 1, procMs, cores, loadPct: load(procMs, 1) };
+      return {
+        worker: `endpoint ${String(r[idCol])}`,
+        endpoints: 1,
+        procMs,
+        cores,
+        loadPct: load(procMs, 1),
+      };
     });
   }
   return [];
@@ -91,21 +114,39 @@ export function energyRows(doc: ResultsDocument): EnergyBar[] {
   const t = findTable(doc, 'energy');
   if (t === undefined) return [];
   const c = (n: string): number => column(t, n);
-  return t.rows.map((r) => ({ node: String(r[c('node')]), phase: String(r[c('phase')]), energyJ: num(r[c('energy_j')]), meanPowerW: num(r[c('mean_power_w')]), source: String(r[c('source')] ?? '') }));
+  return t.rows.map((r) => ({
+    node: String(r[c('node')]),
+    phase: String(r[c('phase')]),
+    energyJ: num(r[c('energy_j')]),
+    meanPowerW: num(r[c('mean_power_w')]),
+    source: String(r[c('source')] ?? ''),
+  }));
 }
 
-export function phaseItems(doc: ResultsDocument): { label: string; start: number; end: number; failed: boolean }[] {
+export function phaseItems(
+  doc: ResultsDocument,
+): { label: string; start: number; end: number; failed: boolean }[] {
   return (doc.phases ?? [])
     .filter((p) => p.startedAt !== undefined)
-    .map((p) => ({ label: p.phase, start: Date.parse(p.startedAt), end: p.endedAt !== undefined ? Date.parse(p.endedAt) : Date.parse(p.startedAt) + (p.durationMs ?? 0), failed: p.status === 'failed' }));
+    .map((p) => ({
+      label: p.phase,
+      start: Date.parse(p.startedAt),
+      end: p.endedAt !== undefined ? Date.parse(p.endedAt) : Date.parse(p.startedAt) + (p.durationMs ?? 0),
+      failed: p.status === 'failed',
+    }));
 }
 
 /** A flat set of headline numbers, for `compare` and sweep reports. */
 export function headline(doc: ResultsDocument): Record<string, number | string | null> {
   const out: Record<string, number | string | null> = { status: doc.status };
-  for (const [k, v] of Object.entries(doc.application?.summary ?? {})) if (typeof v === 'number' || typeof v === 'string' || v === null) out[k] = v;
-  for (const [name, m] of Object.entries(doc.monitors ?? {})) for (const [k, v] of Object.entries(m.summary ?? {})) if (typeof v === 'number' || typeof v === 'string' || v === null) out[`${name}.${k}`] = v;
-  const loads = workerLoad(doc).map((w) => w.loadPct).filter((v): v is number => v !== null);
+  for (const [k, v] of Object.entries(doc.application?.summary ?? {}))
+    if (typeof v === 'number' || typeof v === 'string' || v === null) out[k] = v;
+  for (const [name, m] of Object.entries(doc.monitors ?? {}))
+    for (const [k, v] of Object.entries(m.summary ?? {}))
+      if (typeof v === 'number' || typeof v === 'string' || v === null) out[`${name}.${k}`] = v;
+  const loads = workerLoad(doc)
+    .map((w) => w.loadPct)
+    .filter((v): v is number => v !== null);
   if (loads.length > 0) out['worker_load_max_pct'] = Math.max(...loads);
   const bench = (doc.phases ?? []).find((p) => p.phase === 'benchmark');
   if (bench?.durationMs !== undefined) out['benchmark_s'] = Math.round(bench.durationMs / 100) / 10;

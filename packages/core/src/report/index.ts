@@ -15,9 +15,15 @@ export function readResults(runDir: string): ResultsDocument {
     return JSON.parse(readFileSync(file, 'utf8')) as ResultsDocument;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ContinuumError('RESULTS_NOT_FOUND', code === 'ENOENT' ? `${file} does not exist.` : `${file} is not readable JSON: ${(error as Error).message}`, {
-      hint: 'Reports are made from a run directory with results.json (created by `continuum run` or `continuum bench`).',
-    });
+    throw new ContinuumError(
+      'RESULTS_NOT_FOUND',
+      code === 'ENOENT'
+        ? `${file} does not exist.`
+        : `${file} is not readable JSON: ${(error as Error).message}`,
+      {
+        hint: 'Reports are made from a run directory with results.json (created by `continuum run` or `continuum bench`).',
+      },
+    );
   }
 }
 

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const hasChromium = (): boolean => spawnSync('chromium', ['--version'], { encoding: 'utf8' }).status === 0;
+export const hasChromium = (): boolean =>
+  spawnSync('chromium', ['--version'], { encoding: 'utf8' }).status === 0;
 
 /**
  * Open a page in headless Debian Chromium, screenshot it and return every console message
@@ -13,7 +14,11 @@ export const hasChromium = (): boolean => spawnSync('chromium', ['--version'], {
 /** Chromium's own background traffic (updates, time, dictionaries, accounts), not the page's. */
 const BROWSER_HOSTS = /(^|\.)(google\.com|googleapis\.com|gvt1\.com|gstatic\.com)$/;
 
-export function renderInChromium(file: string, screenshot: string, size = '1400,2600'): { console: string[]; requests: string[]; status: number | null; stderr: string } {
+export function renderInChromium(
+  file: string,
+  screenshot: string,
+  size = '1400,2600',
+): { console: string[]; requests: string[]; status: number | null; stderr: string } {
   const profile = mkdtempSync(join(tmpdir(), 'continuum-chromium-'));
   try {
     const r = spawnSync(
@@ -38,14 +43,18 @@ export function renderInChromium(file: string, screenshot: string, size = '1400,
       ],
       { encoding: 'utf8', timeout: 90000 },
     );
-    const console = r.stderr.split('\n').filter((l) => /:CONSOLE[:(]/.test(l) || /Uncaught|Failed to load resource/.test(l));
+    const console = r.stderr
+      .split('\n')
+      .filter((l) => /:CONSOLE[:(]/.test(l) || /Uncaught|Failed to load resource/.test(l));
     let netlog = '';
     try {
       netlog = readFileSync(join(profile, 'net.json'), 'utf8');
     } catch {
       // no net log: no request
     }
-    const requests = [...new Set([...netlog.matchAll(/"url":"(https?:\/\/[^"]+)"/g)].map((m) => m[1] as string))].filter((u) => !BROWSER_HOSTS.test(new URL(u).hostname));
+    const requests = [
+      ...new Set([...netlog.matchAll(/"url":"(https?:\/\/[^"]+)"/g)].map((m) => m[1] as string)),
+    ].filter((u) => !BROWSER_HOSTS.test(new URL(u).hostname));
     return { console, requests, status: r.status, stderr: r.stderr };
   } finally {
     rmSync(profile, { recursive: true, force: true });

@@ -2,7 +2,11 @@ import { readFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 
 /** Minimal PNG reader (8-bit RGB/RGBA, non-interlaced: what Chromium writes) for screenshot checks. */
-export function readPng(file: string): { width: number; height: number; pixel(x: number, y: number): [number, number, number] } {
+export function readPng(file: string): {
+  width: number;
+  height: number;
+  pixel(x: number, y: number): [number, number, number];
+} {
   const buf = readFileSync(file);
   if (buf.readUInt32BE(0) !== 0x89504e47) throw new Error(`${file} is not a PNG`);
   let off = 8;
@@ -48,11 +52,24 @@ export function readPng(file: string): { width: number; height: number; pixel(x:
       out[y * stride + x] = r & 0xff;
     }
   }
-  return { width, height, pixel: (x, y) => [out[y * stride + x * bpp] ?? 0, out[y * stride + x * bpp + 1] ?? 0, out[y * stride + x * bpp + 2] ?? 0] };
+  return {
+    width,
+    height,
+    pixel: (x, y) => [
+      out[y * stride + x * bpp] ?? 0,
+      out[y * stride + x * bpp + 1] ?? 0,
+      out[y * stride + x * bpp + 2] ?? 0,
+    ],
+  };
 }
 
 /** Fraction of pixels that are not (near) the page background, and how many distinct colours. */
-export function pngStats(file: string): { width: number; height: number; inkFraction: number; colours: number } {
+export function pngStats(file: string): {
+  width: number;
+  height: number;
+  inkFraction: number;
+  colours: number;
+} {
   const png = readPng(file);
   let ink = 0;
   const colours = new Set<number>();
@@ -62,5 +79,10 @@ export function pngStats(file: string): { width: number; height: number; inkFrac
       if (r + g + b < 740) ink++;
       colours.add((r >> 4) * 256 + (g >> 4) * 16 + (b >> 4));
     }
-  return { width: png.width, height: png.height, inkFraction: ink / (Math.ceil(png.height / 2) * Math.ceil(png.width / 2)), colours: colours.size };
+  return {
+    width: png.width,
+    height: png.height,
+    inkFraction: ink / (Math.ceil(png.height / 2) * Math.ceil(png.width / 2)),
+    colours: colours.size,
+  };
 }

@@ -39,7 +39,11 @@ describe('report data', () => {
 
   it('headline numbers merge app and monitor summaries', () => {
     const h = headline(fixtureResults());
-    expect(h).toMatchObject({ status: 'ok', 'scaphandre.energy_source': 'estimate', worker_load_max_pct: 35 });
+    expect(h).toMatchObject({
+      status: 'ok',
+      'scaphandre.energy_source': 'estimate',
+      worker_load_max_pct: 35,
+    });
     expect(typeof h['latency_p95_ms']).toBe('number');
   });
 });
@@ -53,7 +57,18 @@ describe('report.html', () => {
     // nothing fetched at view time: no scripts, stylesheets, images or fonts by URL
     expect(html).not.toMatch(/<script|<link|<img|@import|url\(/i);
     expect(html.replace(/xmlns="http:\/\/www\.w3\.org\/2000\/svg"/g, '')).not.toMatch(/https?:\/\//);
-    for (const title of ['Latency over time per endpoint', 'Latency CDF per endpoint', 'Processing time per image', 'Worker load (upstream formula)', 'Energy per node, benchmark phase', 'Network: measured vs configured', 'Phases', 'cpu (%)', 'power (W)']) expect(html).toContain(title);
+    for (const title of [
+      'Latency over time per endpoint',
+      'Latency CDF per endpoint',
+      'Processing time per image',
+      'Worker load (upstream formula)',
+      'Energy per node, benchmark phase',
+      'Network: measured vs configured',
+      'Phases',
+      'cpu (%)',
+      'power (W)',
+    ])
+      expect(html).toContain(title);
     expect(html).toContain('Energy is an <b>estimate</b>');
     expect(html).toContain('140.2 / 90 ms'); // the bad link is shown as measured / configured
     expect(html.match(/<svg /g)?.length).toBeGreaterThanOrEqual(9);
@@ -86,7 +101,11 @@ describe('report.html', () => {
 
 describe('compare', () => {
   it('puts runs side by side, key metrics first', () => {
-    const runs = [1, 2].map((seed) => ({ label: `run${seed}`, dir: `/r/${seed}`, doc: fixtureResults({ seed, procMs: 50 + seed * 20 }) }));
+    const runs = [1, 2].map((seed) => ({
+      label: `run${seed}`,
+      dir: `/r/${seed}`,
+      doc: fixtureResults({ seed, procMs: 50 + seed * 20 }),
+    }));
     const t = compareTable(runs);
     expect(t.columns).toEqual(['metric', 'run1', 'run2']);
     expect(t.rows[0]?.[0]).toBe('status');
@@ -112,15 +131,22 @@ describe.skipIf(!hasChromium())('report.html in headless Chromium', () => {
     expect(stats.colours).toBeGreaterThan(8); // the plot palette is there
   });
 
-  it('the checker itself catches console errors and network fetches (so the test above can fail)', { timeout: 120000 }, () => {
-    const bad = join(tmp, 'bad.html');
-    writeFileSync(bad, '<!doctype html><html><body><p>x</p><img src="https://cdn.example.com/x.png"><script>console.error("boom")</script></body></html>');
-    const r = renderInChromium(bad, join(tmp, 'bad.png'), '400,300');
-    expect(r.console.join('\n')).toContain('boom');
-    expect(r.requests).toContain('https://cdn.example.com/x.png');
-    const blank = join(tmp, 'blank.html');
-    writeFileSync(blank, '<!doctype html><html><body></body></html>');
-    renderInChromium(blank, join(tmp, 'blank.png'), '400,300');
-    expect(pngStats(join(tmp, 'blank.png')).inkFraction).toBeLessThan(0.01);
-  });
+  it(
+    'the checker itself catches console errors and network fetches (so the test above can fail)',
+    { timeout: 120000 },
+    () => {
+      const bad = join(tmp, 'bad.html');
+      writeFileSync(
+        bad,
+        '<!doctype html><html><body><p>x</p><img src="https://cdn.example.com/x.png"><script>console.error("boom")</script></body></html>',
+      );
+      const r = renderInChromium(bad, join(tmp, 'bad.png'), '400,300');
+      expect(r.console.join('\n')).toContain('boom');
+      expect(r.requests).toContain('https://cdn.example.com/x.png');
+      const blank = join(tmp, 'blank.html');
+      writeFileSync(blank, '<!doctype html><html><body></body></html>');
+      renderInChromium(blank, join(tmp, 'blank.png'), '400,300');
+      expect(pngStats(join(tmp, 'blank.png')).inkFraction).toBeLessThan(0.01);
+    },
+  );
 });

@@ -43,7 +43,9 @@ const server = createServer((req, res) => {
     res.writeHead(200).end('ok\n');
   } else res.writeHead(404).end();
 });
-server.listen(config.port, config.host, () => process.stdout.write(`listening on ${config.host}:${config.port}\n`));
+server.listen(config.port, config.host, () =>
+  process.stdout.write(`listening on ${config.host}:${config.port}\n`),
+);
 
 const stop = (): void => {
   clearInterval(timer);
