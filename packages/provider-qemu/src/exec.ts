@@ -17,7 +17,11 @@ export interface RunOptions {
 }
 
 /** Runs a program with an argument array (never a shell string); resolves whatever the exit code. */
-export async function tryRun(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+export async function tryRun(
+  file: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
   const { execa } = await import('execa');
   const res = await execa(file, args, {
     reject: false,
@@ -27,7 +31,9 @@ export async function tryRun(file: string, args: readonly string[], options: Run
     ...(options.env !== undefined ? { env: options.env } : {}),
   });
   if (res.failed && res.exitCode === undefined) {
-    const why = res.timedOut ? `timed out after ${options.timeoutMs} ms` : (res.originalMessage ?? res.shortMessage);
+    const why = res.timedOut
+      ? `timed out after ${options.timeoutMs} ms`
+      : (res.originalMessage ?? res.shortMessage);
     return {
       stdout: String(res.stdout ?? ''),
       stderr: `${String(res.stderr ?? '')}\n${why}`.trim(),
@@ -40,13 +46,19 @@ export async function tryRun(file: string, args: readonly string[], options: Run
 }
 
 /** Like tryRun but throws a ContinuumError naming the command when it fails. */
-export async function run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+export async function run(
+  file: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
   const res = await tryRun(file, args, options);
   if (res.exitCode !== 0) {
     const missing = /ENOENT/.test(res.stderr);
     throw new ContinuumError(
       missing ? 'QEMU_TOOL_MISSING' : 'QEMU_COMMAND_FAILED',
-      missing ? `${file} is not installed` : `${file} ${args.join(' ')} failed (exit ${res.exitCode}): ${res.stderr.trim().slice(0, 800)}`,
+      missing
+        ? `${file} is not installed`
+        : `${file} ${args.join(' ')} failed (exit ${res.exitCode}): ${res.stderr.trim().slice(0, 800)}`,
       missing ? { hint: `Install it, e.g. apt-get install ${packageFor(file)}` } : {},
     );
   }

@@ -30,9 +30,13 @@ function octets(prefixIP: string): [number, number] {
   const parts = prefixIP.split('.').map(Number);
   const [a, b] = parts;
   if (parts.length !== 2 || a === undefined || b === undefined || !(a > 0 && a < 255 && b > 0 && b < 255)) {
-    throw new ContinuumError('QEMU_BAD_PREFIX', `prefixIP "${prefixIP}" must be two octets between 1 and 254, like 192.168`, {
-      hint: 'Set options.prefixIP of the qemu provider, e.g. 192.168',
-    });
+    throw new ContinuumError(
+      'QEMU_BAD_PREFIX',
+      `prefixIP "${prefixIP}" must be two octets between 1 and 254, like 192.168`,
+      {
+        hint: 'Set options.prefixIP of the qemu provider, e.g. 192.168',
+      },
+    );
   }
   return [a, b];
 }
@@ -43,14 +47,22 @@ function octets(prefixIP: string): [number, number] {
  * The prefix is /24 when everything fits in one third octet, /16 otherwise (upstream always used /16,
  * which claims far more of the host's address space than needed).
  */
-export function planAddresses(nodes: readonly Pick<NodeSpec, 'name'>[], prefixIP: string, middleIP: number): AddressPlan {
+export function planAddresses(
+  nodes: readonly Pick<NodeSpec, 'name'>[],
+  prefixIP: string,
+  middleIP: number,
+): AddressPlan {
   const [a, b] = octets(prefixIP);
   const perOctet = 250; // 2..251
   const octetsNeeded = Math.ceil(nodes.length / perOctet);
   if (middleIP + octetsNeeded - 1 > 254) {
-    throw new ContinuumError('QEMU_TOO_MANY_NODES', `${nodes.length} nodes do not fit in ${prefixIP}.${middleIP}.x and the octets after it`, {
-      hint: 'Lower options.middleIP or use fewer nodes',
-    });
+    throw new ContinuumError(
+      'QEMU_TOO_MANY_NODES',
+      `${nodes.length} nodes do not fit in ${prefixIP}.${middleIP}.x and the octets after it`,
+      {
+        hint: 'Lower options.middleIP or use fewer nodes',
+      },
+    );
   }
   const byNode = new Map<string, string>();
   nodes.forEach((node, i) => {

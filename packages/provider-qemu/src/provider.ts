@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Context, Infrastructure, Json, Node, NodeInfo, PlanItem, Diagnostic } from '@continuum/plugin-api';
+import { z } from 'zod';
+import type { Context, Infrastructure, Node, NodeInfo, PlanItem, Diagnostic } from '@continuum/plugin-api';
 import { ContinuumError, defineProvider, measureRttMatrix, runTag } from '@continuum/plugin-api';
 import { judgeAgainstBaseline } from './net/judge.js';
 import type { QemuOptions } from './config.js';
@@ -61,19 +62,28 @@ async function chooseAccel(o: QemuOptions, kernel: string | undefined): Promise<
 
 async function preflight(ctx: Ctx, o: QemuOptions): Promise<void> {
   if (!ctx.host.isRoot) {
-    throw new ContinuumError('QEMU_NEEDS_ROOT', 'The qemu provider creates a bridge and tap devices and needs root', {
-      hint: 'Run continuum as root, or use the local provider',
-    });
+    throw new ContinuumError(
+      'QEMU_NEEDS_ROOT',
+      'The qemu provider creates a bridge and tap devices and needs root',
+      {
+        hint: 'Run continuum as root, or use the local provider',
+      },
+    );
   }
   for (const tool of ['qemu-system-x86_64', 'qemu-img', 'ip']) {
     const res = await tryRun(tool, ['--version']);
     if (res.exitCode === -1 && /ENOENT/.test(res.stderr)) {
-      throw new ContinuumError('QEMU_TOOL_MISSING', `${tool} is not installed`, { hint: 'apt-get install qemu-system-x86 qemu-utils iproute2' });
+      throw new ContinuumError('QEMU_TOOL_MISSING', `${tool} is not installed`, {
+        hint: 'apt-get install qemu-system-x86 qemu-utils iproute2',
+      });
     }
   }
   if (o.identity === 'cloud-init') {
     const res = await tryRun('cloud-localds', ['--help']);
-    if (res.exitCode === -1) throw new ContinuumError('QEMU_TOOL_MISSING', 'cloud-localds is not installed', { hint: 'apt-get install cloud-image-utils genisoimage' });
+    if (res.exitCode === -1)
+      throw new ContinuumError('QEMU_TOOL_MISSING', 'cloud-localds is not installed', {
+        hint: 'apt-get install cloud-image-utils genisoimage',
+      });
   }
 }
 
@@ -85,21 +95,36 @@ async function provision(ctx: Ctx): Promise<Infrastructure> {
   if (ctx.topology.nodes.length === 0) throw new ContinuumError('QEMU_NO_NODES', 'The topology has no nodes');
   const image = resolveImage(o);
   const plan = planAddresses(ctx.topology.nodes, o.prefixIP, o.middleIP);
-  assertMemoryFits(ctx.topology.nodes.map((n) => ({ node: n.name, memoryMiB: n.limits.memoryMiB })), o.overheadMiB, availableMemoryMiB());
-  const pins = o.cpuPin ? pinPlan(ctx.topology.nodes.map((n) => n.limits.cores), ctx.host.cores) : [];
+  assertMemoryFits(
+    ctx.topology.nodes.map((n) => ({ node: n.name, memoryMiB: n.limits.memoryMiB })),
+    o.overheadMiB,
+    availableMemoryMiB(),
+  );
+  const pins = o.cpuPin
+    ? pinPlan(
+        ctx.topology.nodes.map((n) => n.limits.cores),
+        ctx.host.cores,
+      )
+    : [];
 
   const bridgeName = o.existingBridge ?? o.bridge ?? names.bridge(tag);
   const createOwnBridge = o.existingBridge === undefined;
   if (createOwnBridge && (await linkExists(bridgeName))) {
     const ours = ctx.state.get()?.bridge === bridgeName;
     if (!ours) {
-      throw new ContinuumError('QEMU_BRIDGE_EXISTS', `A network interface named ${bridgeName} already exists and was not created by this run`, {
-        hint: 'Choose another options.bridge, or set options.existingBridge to attach the VMs to it without changing it',
-      });
+      throw new ContinuumError(
+        'QEMU_BRIDGE_EXISTS',
+        `A network interface named ${bridgeName} already exists and was not created by this run`,
+        {
+          hint: 'Choose another options.bridge, or set options.existingBridge to attach the VMs to it without changing it',
+        },
+      );
     }
   }
   if (!createOwnBridge && !(await linkExists(bridgeName))) {
-    throw new ContinuumError('QEMU_BRIDGE_MISSING', `options.existingBridge ${bridgeName} does not exist`, { hint: 'Create it first or drop the option' });
+    throw new ContinuumError('QEMU_BRIDGE_MISSING', `options.existingBridge ${bridgeName} does not exist`, {
+      hint: 'Create it first or drop the option',
+    });
   }
   if (createOwnBridge) await assertSubnetFree(plan.subnet, bridgeName);
 
@@ -139,9 +164,23 @@ async function provision(ctx: Ctx): Promise<Infrastructure> {
       pins: pins[i] ?? [],
       overlay: remote ? `${remote.runDir}/${domain}.qcow2` : join(dir, `${domain}.qcow2`),
       seed: o.identity === 'cloud-init' ? join(dir, `${domain}.seed.iso`) : undefined,
-      kernel: remoteImageDir !== undefined && image.kernel !== undefined ? `${remoteImageDir}/vmlinux` : image.kernel,
-      initrd: remoteImageDir !== undefined && image.initrd !== undefined ? `${remoteImageDir}/initrd.img` : image.initrd,
-      cmdline: kernelCmdline({ root: image.root, identity: o.identity, address, prefixLength: plan.prefixLength, gateway: plan.gateway, hostname, publicKeyBlob: key.blob }),
+      kernel:
+        remoteImageDir !== undefined && image.kernel !== undefined
+          ? `${remoteImageDir}/vmlinux`
+          : image.kernel,
+      initrd:
+        remoteImageDir !== undefined && image.initrd !== undefined
+          ? `${remoteImageDir}/initrd.img`
+          : image.initrd,
+      cmdline: kernelCmdline({
+        root: image.root,
+        identity: o.identity,
+        address,
+        prefixLength: plan.prefixLength,
+        gateway: plan.gateway,
+        hostname,
+        publicKeyBlob: key.blob,
+      }),
       consoleLog: remote ? `${remote.runDir}/${domain}.console.log` : join(dir, `${domain}.console.log`),
       pidfile: join(dir, `${domain}.pid`),
       accel: accel.accel,
@@ -182,14 +221,35 @@ async function provision(ctx: Ctx): Promise<Infrastructure> {
       if (vm.host !== undefined) {
         const r = remotes.find((x) => x.uri === vm.host)!;
         const base = `${o.externalHosts.find((h) => h.uri === vm.host)?.imageDir ?? image.dir}/base.qcow2`;
-        await run('ssh', sshArgv(r.sshTarget, ['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', base, vm.overlay]), { timeoutMs: 60_000 });
+        await run(
+          'ssh',
+          sshArgv(r.sshTarget, [
+            'qemu-img',
+            'create',
+            '-q',
+            '-f',
+            'qcow2',
+            '-F',
+            'qcow2',
+            '-b',
+            base,
+            vm.overlay,
+          ]),
+          { timeoutMs: 60_000 },
+        );
         continue;
       }
       await createOverlay(image.disk, vm.overlay, image.format);
       if (vm.seed !== undefined) {
         await createSeed(dir, vm.seed, {
-          name: vm.domain, hostname: vm.hostname, publicKey: `ssh-ed25519 ${key.blob} continuum`, interface: 'ens3',
-          mac: vm.mac, address: vm.address, prefixLength: vm.prefixLength, gateway: vm.gateway,
+          name: vm.domain,
+          hostname: vm.hostname,
+          publicKey: `ssh-ed25519 ${key.blob} continuum`,
+          interface: 'ens3',
+          mac: vm.mac,
+          address: vm.address,
+          prefixLength: vm.prefixLength,
+          gateway: vm.gateway,
         });
       }
     }
@@ -199,7 +259,8 @@ async function provision(ctx: Ctx): Promise<Infrastructure> {
     log.progress(`booting ${vms.length} VM(s) under ${accel.accel.toUpperCase()}`);
     await Promise.all(
       vms.map(async (vm) => {
-        if (backend === 'libvirt') await defineAndStart(vm.host ?? o.libvirtUri, vm, join(dir, `${vm.domain}.xml`));
+        if (backend === 'libvirt')
+          await defineAndStart(vm.host ?? o.libvirtUri, vm, join(dir, `${vm.domain}.xml`));
         else await startQemu(vm, vm.cgroup);
       }),
     );
@@ -230,7 +291,11 @@ async function provision(ctx: Ctx): Promise<Infrastructure> {
             await node.copy(process.execPath, '/usr/local/bin/node');
             await node.exec(['chmod', '755', '/usr/local/bin/node']);
             const v = (await node.exec(['/usr/local/bin/node', '--version'])).stdout.trim();
-            if (v !== process.version) throw new ContinuumError('QEMU_HOST_NODE_FAILED', `The copied node on ${info.name} reports ${v}, expected ${process.version}`);
+            if (v !== process.version)
+              throw new ContinuumError(
+                'QEMU_HOST_NODE_FAILED',
+                `The copied node on ${info.name} reports ${v}, expected ${process.version}`,
+              );
           } finally {
             await node.dispose?.();
           }
@@ -245,18 +310,29 @@ async function provision(ctx: Ctx): Promise<Infrastructure> {
       try {
         // TCG guests add their own latency (1-5 ms, more on a loaded host): measure the unshaped
         // path first and judge the emulation by what the links add on top of it.
-        const baseline = o.validateLinks ? await measureRttMatrix(nodes, [], { backend: 'netem', count: 10, signal: ctx.signal }) : [];
+        const baseline = o.validateLinks
+          ? await measureRttMatrix(nodes, [], { backend: 'netem', count: 10, signal: ctx.signal })
+          : [];
         await applyGuestLinks(nodes, ctx.topology.network.links, ctx.signal);
         emulation.backend = 'netem';
         emulation.rateBackend = 'htb';
         t('linksSeconds', since);
         if (o.validateLinks) {
-          const measured = await measureRttMatrix(nodes, ctx.topology.network.links, { backend: 'netem', count: 20, signal: ctx.signal });
-          emulation.measurements = judgeAgainstBaseline(measured, baseline, accel.accel === 'tcg' ? TCG_SLACK_MS : 0.5);
-          for (const m of emulation.measurements) if (!m.ok) emulation.warnings.push(`${m.from} -> ${m.to}: ${m.note ?? 'off target'}`);
+          const measured = await measureRttMatrix(nodes, ctx.topology.network.links, {
+            backend: 'netem',
+            count: 20,
+            signal: ctx.signal,
+          });
+          emulation.measurements = judgeAgainstBaseline(
+            measured,
+            baseline,
+            accel.accel === 'tcg' ? TCG_SLACK_MS : 0.5,
+          );
+          for (const m of emulation.measurements)
+            if (!m.ok) emulation.warnings.push(`${m.from} -> ${m.to}: ${m.note ?? 'off target'}`);
         }
       } finally {
-        await Promise.all(nodes.map((n) => n.dispose?.()));
+        await Promise.all(nodes.map(async (n) => n.dispose?.()));
       }
     }
     return {
@@ -271,13 +347,15 @@ async function provision(ctx: Ctx): Promise<Infrastructure> {
         image: image.description,
         identity: o.identity,
         subnet: plan.subnet,
-        timings: timings as Record<string, Json>,
-        bootToSshMs: bootMs as Record<string, Json>,
+        timings,
+        bootToSshMs: bootMs,
       },
     };
   } catch (error) {
     log.warn('provisioning failed; removing everything created so far');
-    await teardownFromState(state, log).catch((e: unknown) => log.error(`cleanup after failure: ${String(e)}`));
+    await teardownFromState(state, log).catch((e: unknown) =>
+      log.error(`cleanup after failure: ${String(e)}`),
+    );
     throw error;
   }
 }
@@ -296,68 +374,115 @@ function nodeInfo(ctx: Ctx, vm: QemuState['vms'][number], keyFile: string): Node
     role: spec.role,
     address: vm.address,
     limits: spec.limits,
-    access: { kind: 'ssh', user: 'root', host: vm.address, port: 22, keyFile, shell: `ssh -i ${keyFile} ${SSH_OPTS} root@${vm.address}` },
+    access: {
+      kind: 'ssh',
+      user: 'root',
+      host: vm.address,
+      port: 22,
+      keyFile,
+      shell: `ssh -i ${keyFile} ${SSH_OPTS} root@${vm.address}`,
+    },
     sharesHostFilesystem: false,
     details: { domain: vm.domain, mac: vm.mac, tap: vm.tap, consoleLog: vm.consoleLog, accel: vm.accel },
   };
 }
 
 function sshTarget(info: NodeInfo): { host: string; port: number; user: string; keyFile: string } {
-  if (info.access.kind !== 'ssh') throw new ContinuumError('QEMU_BAD_NODE', `Node ${info.name} has no ssh access record`);
-  return { host: info.access.host, port: info.access.port, user: info.access.user, keyFile: info.access.keyFile };
+  if (info.access.kind !== 'ssh')
+    throw new ContinuumError('QEMU_BAD_NODE', `Node ${info.name} has no ssh access record`);
+  return {
+    host: info.access.host,
+    port: info.access.port,
+    user: info.access.user,
+    keyFile: info.access.keyFile,
+  };
 }
 
-async function validate(ctx: Ctx): Promise<Diagnostic[]> {
+function validate(ctx: Ctx): Promise<Diagnostic[]> {
   const diags: Diagnostic[] = [];
   let o: QemuOptions;
   try {
     o = options(ctx);
   } catch {
-    return diags; // schema issues are reported by the core
+    return Promise.resolve(diags); // schema issues are reported by the core
   }
   try {
     resolveImage(o);
   } catch (error) {
-    diags.push({ severity: 'error', path: 'options.image', message: (error as Error).message, hint: (error as ContinuumError).hint ?? '' });
+    diags.push({
+      severity: 'error',
+      path: 'options.image',
+      message: (error as Error).message,
+      hint: (error as ContinuumError).hint ?? '',
+    });
   }
   try {
     planAddresses(ctx.topology.nodes, o.prefixIP, o.middleIP);
-    assertMemoryFits(ctx.topology.nodes.map((n) => ({ node: n.name, memoryMiB: n.limits.memoryMiB })), o.overheadMiB, availableMemoryMiB());
-    if (o.cpuPin) pinPlan(ctx.topology.nodes.map((n) => n.limits.cores), ctx.host.cores);
+    assertMemoryFits(
+      ctx.topology.nodes.map((n) => ({ node: n.name, memoryMiB: n.limits.memoryMiB })),
+      o.overheadMiB,
+      availableMemoryMiB(),
+    );
+    if (o.cpuPin)
+      pinPlan(
+        ctx.topology.nodes.map((n) => n.limits.cores),
+        ctx.host.cores,
+      );
   } catch (error) {
-    diags.push({ severity: 'error', message: (error as Error).message, hint: (error as ContinuumError).hint ?? '' });
+    diags.push({
+      severity: 'error',
+      message: (error as Error).message,
+      hint: (error as ContinuumError).hint ?? '',
+    });
   }
-  if (!ctx.host.isRoot) diags.push({ severity: 'error', message: 'The qemu provider needs root (bridge, taps)', hint: 'Run as root' });
-  return diags;
+  if (!ctx.host.isRoot)
+    diags.push({
+      severity: 'error',
+      message: 'The qemu provider needs root (bridge, taps)',
+      hint: 'Run as root',
+    });
+  return Promise.resolve(diags);
 }
 
-async function plan(ctx: Ctx): Promise<PlanItem[]> {
+function plan(ctx: Ctx): Promise<PlanItem[]> {
   const o = options(ctx);
   const tag = runTag(ctx.run.id);
   const addr = planAddresses(ctx.topology.nodes, o.prefixIP, o.middleIP);
   const items: PlanItem[] = [];
-  if (o.existingBridge === undefined) items.push({ resource: 'bridge', name: o.bridge ?? names.bridge(tag), details: { address: `${addr.gateway}/${addr.prefixLength}` } });
+  if (o.existingBridge === undefined)
+    items.push({
+      resource: 'bridge',
+      name: o.bridge ?? names.bridge(tag),
+      details: { address: `${addr.gateway}/${addr.prefixLength}` },
+    });
   ctx.topology.nodes.forEach((n, i) => {
     items.push({
       resource: 'vm',
       name: names.domain(n.name, tag),
-      details: { ip: addr.byNode.get(n.name) ?? '', vcpus: n.limits.cores, memoryMiB: n.limits.memoryMiB, quota: n.limits.cpuQuota, tap: names.tap(tag, i) },
+      details: {
+        ip: addr.byNode.get(n.name) ?? '',
+        vcpus: n.limits.cores,
+        memoryMiB: n.limits.memoryMiB,
+        quota: n.limits.cpuQuota,
+        tap: names.tap(tag, i),
+      },
     });
   });
-  return items;
+  return Promise.resolve(items);
 }
 
 export const qemuProvider = defineProvider<QemuOptions, QemuState>({
   name: 'qemu',
-  description: 'QEMU VMs (plain qemu with pidfiles, or libvirt) on a bridge of their own, with upstream tc links inside the guests',
-  configSchema: qemuOptionsSchema as never,
-  jsonSchema: () => ({}),
+  description:
+    'QEMU VMs (plain qemu with pidfiles, or libvirt) on a bridge of their own, with upstream tc links inside the guests',
+  configSchema: qemuOptionsSchema,
+  jsonSchema: () => z.toJSONSchema(qemuOptionsSchema, { io: 'input', unrepresentable: 'any' }),
   stateVersion: 1,
   validate,
   plan,
   provision,
-  async attach(_ctx, infrastructure): Promise<Node[]> {
-    return infrastructure.nodes.map((info) => createSshNode(info, sshTarget(info)));
+  attach(_ctx, infrastructure): Promise<Node[]> {
+    return Promise.resolve(infrastructure.nodes.map((info) => createSshNode(info, sshTarget(info))));
   },
   async teardown(ctx) {
     const state = ctx.state.get();

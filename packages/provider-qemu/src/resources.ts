@@ -8,13 +8,20 @@ export function availableMemoryMiB(meminfo = readFileSync('/proc/meminfo', 'utf8
 }
 
 /** Refuses a topology whose VMs (guest RAM + QEMU overhead) do not fit in the host's available memory. */
-export function assertMemoryFits(vms: readonly { node: string; memoryMiB: number }[], overheadMiB: number, availableMiB: number): void {
+export function assertMemoryFits(
+  vms: readonly { node: string; memoryMiB: number }[],
+  overheadMiB: number,
+  availableMiB: number,
+): void {
   const needed = vms.reduce((sum, vm) => sum + vm.memoryMiB + overheadMiB, 0);
   if (needed > availableMiB) {
     throw new ContinuumError(
       'QEMU_NOT_ENOUGH_MEMORY',
       `${vms.length} VMs need ${needed} MiB (guest memory + ${overheadMiB} MiB QEMU overhead each) but the host has ${availableMiB} MiB available`,
-      { hint: 'Lower infrastructure.*_memory or the node counts, or free memory on the host', details: { neededMiB: needed, availableMiB } },
+      {
+        hint: 'Lower infrastructure.*_memory or the node counts, or free memory on the host',
+        details: { neededMiB: needed, availableMiB },
+      },
     );
   }
 }
@@ -23,9 +30,13 @@ export function assertMemoryFits(vms: readonly { node: string; memoryMiB: number
 export function pinPlan(coresPerVm: readonly number[], hostCores: number): number[][] {
   const total = coresPerVm.reduce((a, b) => a + b, 0);
   if (total > hostCores) {
-    throw new ContinuumError('QEMU_PIN_OVERSUBSCRIBED', `cpuPin needs ${total} host cores for the VMs' vCPUs but the host has ${hostCores}`, {
-      hint: 'Turn options.cpuPin off or give the VMs fewer cores',
-    });
+    throw new ContinuumError(
+      'QEMU_PIN_OVERSUBSCRIBED',
+      `cpuPin needs ${total} host cores for the VMs' vCPUs but the host has ${hostCores}`,
+      {
+        hint: 'Turn options.cpuPin off or give the VMs fewer cores',
+      },
+    );
   }
   let next = 0;
   return coresPerVm.map((n) => Array.from({ length: n }, () => next++));

@@ -18,6 +18,23 @@ export interface QemuState {
   remoteCleanup: { sshTarget: string; commands: string[][] }[];
 }
 
-export function emptyState(tag: string, dir: string, backend: 'qemu' | 'libvirt', libvirtUri: string): QemuState {
-  return { version: 1, tag, backend, libvirtUri, dir, bridge: undefined, taps: [], vxlans: [], nftTable: undefined, vms: [], remoteCleanup: [] };
+export function emptyState(
+  tag: string,
+  dir: string,
+  backend: 'qemu' | 'libvirt',
+  libvirtUri: string,
+): QemuState {
+  return {
+    version: 1,
+    tag,
+    backend,
+    libvirtUri,
+    dir,
+    bridge: undefined,
+    taps: [],
+    vxlans: [],
+    nftTable: undefined,
+    vms: [],
+    remoteCleanup: [],
+  };
 }

@@ -32,13 +32,18 @@ export async function teardownFromState(state: QemuState, log: Logger): Promise<
   for (const remote of state.remoteCleanup) {
     for (const cmd of remote.commands) {
       await attempt(`remote ${remote.sshTarget}`, async () => {
-        await tryRun('ssh', ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', remote.sshTarget, '--', ...cmd], { timeoutMs: 30_000 });
+        await tryRun(
+          'ssh',
+          ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', remote.sshTarget, '--', ...cmd],
+          { timeoutMs: 30_000 },
+        );
       });
     }
   }
   for (const vm of state.vms) {
     await attempt(`files of ${vm.domain}`, () => {
-      for (const f of [vm.overlay, vm.seed, vm.pidfile]) if (f !== undefined && existsSync(f)) rmSync(f, { force: true });
+      for (const f of [vm.overlay, vm.seed, vm.pidfile])
+        if (f !== undefined && existsSync(f)) rmSync(f, { force: true });
     });
   }
   for (const tap of state.taps) await attempt(`tap ${tap}`, () => deleteLink(tap));

@@ -12,15 +12,20 @@ import { baseKey, DEFAULT_RECIPE, layerKey } from '../src/images/recipe.js';
 import { findImage, listImages, removeImage } from '../src/images/cache.js';
 import { remoteCommand, shQuote } from '../src/node/quote.js';
 import qemuProvider from '../src/index.js';
+import { containing } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'cq-config-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('plugin contract', () => {
   for (const c of capabilityContract({
-    manifest: pkg.continuum as never,
-    load: (entry) => import(new URL(`../src/${entry.replace('./dist/', '').replace(/\.js$/, '.ts')}`, import.meta.url).href),
-    makeContext: () => createTestContext({ config: {} }) as never,
+    manifest: {
+      ...pkg.continuum,
+      capabilities: pkg.continuum.capabilities.map((c) => ({ ...c, kind: 'provider' as const })),
+    },
+    load: (entry) =>
+      import(new URL(`../src/${entry.replace('./dist/', '').replace(/\.js$/, '.ts')}`, import.meta.url).href),
+    makeContext: () => createTestContext<unknown, unknown>({ config: {} }),
   })) {
     it(c.name, c.run);
   }
@@ -29,22 +34,43 @@ describe('plugin contract', () => {
 describe('options schema', () => {
   it('fills defaults', () => {
     const o = qemuOptionsSchema.parse({});
-    expect(o).toMatchObject({ image: 'built', backend: 'qemu', accel: 'auto', tbSizeMiB: 128, identity: 'cmdline', prefixIP: '192.168', middleIP: 100, nat: false });
+    expect(o).toMatchObject({
+      image: 'built',
+      backend: 'qemu',
+      accel: 'auto',
+      tbSizeMiB: 128,
+      identity: 'cmdline',
+      prefixIP: '192.168',
+      middleIP: 100,
+      nat: false,
+    });
   });
   it('rejects bad values with paths', async () => {
-    const res = await validateWithSchema(qemuOptionsSchema, { prefixIP: '192', middleIP: 300, bridge: 'a-name-that-is-way-too-long', accel: 'hvf', externalHosts: [{ uri: 'ssh://x', address: 'h' }] });
+    const res = await validateWithSchema(qemuOptionsSchema, {
+      prefixIP: '192',
+      middleIP: 300,
+      bridge: 'a-name-that-is-way-too-long',
+      accel: 'hvf',
+      externalHosts: [{ uri: 'ssh://x', address: 'h' }],
+    });
     expect(res.ok).toBe(false);
     const paths = res.ok ? [] : res.issues.map((i) => i.path);
-    expect(paths).toEqual(expect.arrayContaining(['prefixIP', 'middleIP', 'bridge', 'accel', 'externalHosts[0].uri']));
+    expect(paths).toEqual(
+      expect.arrayContaining(['prefixIP', 'middleIP', 'bridge', 'accel', 'externalHosts[0].uri']),
+    );
   });
 });
 
 describe('bad input fails early with a clear error', () => {
   it('missing built image names the command that builds it', () => {
-    expect(() => resolveImage({ image: 'built' }, join(tmp, 'empty'))).toThrow(expect.objectContaining({ code: 'QEMU_IMAGE_MISSING', hint: expect.stringContaining('continuum images build') }));
+    expect(() => resolveImage({ image: 'built' }, join(tmp, 'empty'))).toThrow(
+      expect.objectContaining({ code: 'QEMU_IMAGE_MISSING', hint: containing('continuum images build') }),
+    );
   });
   it('missing cloud image file names the option', () => {
-    expect(() => resolveImage({ image: { file: join(tmp, 'nope.qcow2'), root: '/dev/vda1' } })).toThrow(/options\.image\.file/);
+    expect(() => resolveImage({ image: { file: join(tmp, 'nope.qcow2'), root: '/dev/vda1' } })).toThrow(
+      /options\.image\.file/,
+    );
   });
   it('a raw or qcow2 cloud image file is detected by its magic', () => {
     const raw = join(tmp, 'disk.img');
@@ -55,7 +81,16 @@ describe('bad input fails early with a clear error', () => {
     expect(resolveImage({ image: { file: q, root: '/dev/vda1' } }).format).toBe('qcow2');
   });
   it('not enough memory', () => {
-    expect(() => assertMemoryFits([{ node: 'cloud0', memoryMiB: 4096 }, { node: 'edge0', memoryMiB: 4096 }], 160, 6000)).toThrow(expect.objectContaining({ code: 'QEMU_NOT_ENOUGH_MEMORY' }));
+    expect(() =>
+      assertMemoryFits(
+        [
+          { node: 'cloud0', memoryMiB: 4096 },
+          { node: 'edge0', memoryMiB: 4096 },
+        ],
+        160,
+        6000,
+      ),
+    ).toThrow(expect.objectContaining({ code: 'QEMU_NOT_ENOUGH_MEMORY' }));
     expect(() => assertMemoryFits([{ node: 'cloud0', memoryMiB: 512 }], 160, 6000)).not.toThrow();
     expect(availableMemoryMiB('MemTotal: 100 kB\nMemAvailable:    2097152 kB\n')).toBe(2048);
   });
@@ -83,8 +118,12 @@ describe('image cache keys', () => {
     const k = baseKey(DEFAULT_RECIPE, 'script v1');
     expect(baseKey(DEFAULT_RECIPE, 'script v1')).toBe(k);
     expect(baseKey(DEFAULT_RECIPE, 'script v2')).not.toBe(k);
-    expect(baseKey({ ...DEFAULT_RECIPE, packages: [...DEFAULT_RECIPE.packages, 'htop'] }, 'script v1')).not.toBe(k);
-    expect(baseKey({ ...DEFAULT_RECIPE, packages: [...DEFAULT_RECIPE.packages].reverse() }, 'script v1')).toBe(k);
+    expect(
+      baseKey({ ...DEFAULT_RECIPE, packages: [...DEFAULT_RECIPE.packages, 'htop'] }, 'script v1'),
+    ).not.toBe(k);
+    expect(
+      baseKey({ ...DEFAULT_RECIPE, packages: [...DEFAULT_RECIPE.packages].reverse() }, 'script v1'),
+    ).toBe(k);
   });
   it('layer keys depend on parent, packages and script', () => {
     const layer = { name: 'rm-docker', packages: ['docker.io'], script: 'systemctl disable docker' };
@@ -99,18 +138,34 @@ describe('image cache keys', () => {
     const mk = (key: string, parent?: string): void => {
       mkdirSync(join(root, key), { recursive: true });
       writeFileSync(join(root, key, 'base.qcow2'), 'x');
-      writeFileSync(join(root, key, 'manifest.json'), JSON.stringify({ key, kind: parent ? 'layer' : 'base', parent, builtAt: new Date().toISOString(), buildSeconds: 1, recipe: {} }));
+      writeFileSync(
+        join(root, key, 'manifest.json'),
+        JSON.stringify({
+          key,
+          kind: parent ? 'layer' : 'base',
+          parent,
+          builtAt: new Date().toISOString(),
+          buildSeconds: 1,
+          recipe: {},
+        }),
+      );
     };
     mk('base-1');
     mk('rm-1', 'base-1');
     mkdirSync(join(root, '.build-base-2-123'), { recursive: true });
     mkdirSync(join(root, 'half-done'), { recursive: true });
-    expect(listImages(root).map((i) => i.key).sort()).toEqual(['base-1', 'rm-1']);
+    expect(
+      listImages(root)
+        .map((i) => i.key)
+        .sort(),
+    ).toEqual(['base-1', 'rm-1']);
     expect(() => removeImage('base-1', root)).toThrow(expect.objectContaining({ code: 'QEMU_IMAGE_IN_USE' }));
     removeImage('rm-1', root);
     removeImage('base-1', root);
     expect(findImage('base-1', root)).toBeUndefined();
-    expect(() => removeImage('base-1', root)).toThrow(expect.objectContaining({ code: 'QEMU_IMAGE_NOT_FOUND' }));
+    expect(() => removeImage('base-1', root)).toThrow(
+      expect.objectContaining({ code: 'QEMU_IMAGE_NOT_FOUND' }),
+    );
   });
 });
 
@@ -119,7 +174,9 @@ describe('remote command quoting', () => {
     expect(shQuote('plain-arg_1.txt')).toBe('plain-arg_1.txt');
     expect(shQuote("it's; rm -rf /")).toBe(`'it'\\''s; rm -rf /'`);
     expect(shQuote('')).toBe("''");
-    expect(remoteCommand(['echo', 'a b', '$HOME'], { env: { X: 'y z' }, cwd: '/tmp/my dir' })).toBe(`cd '/tmp/my dir' && env 'X=y z' echo 'a b' '$HOME'`);
+    expect(remoteCommand(['echo', 'a b', '$HOME'], { env: { X: 'y z' }, cwd: '/tmp/my dir' })).toBe(
+      `cd '/tmp/my dir' && env 'X=y z' echo 'a b' '$HOME'`,
+    );
     expect(() => remoteCommand(['true'], { env: { 'bad name': '1' } })).toThrow();
   });
 });

@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { LinkMeasurement } from '@continuum/plugin-api';
 import { judgeAgainstBaseline } from '../src/net/judge.js';
 
-const m = (measured: number | null, configured = 20): LinkMeasurement => ({ from: 'cloud0', to: 'endpoint0', fromTier: 'cloud', toTier: 'endpoint', configuredRttMs: configured, measuredRttMs: measured, ok: false });
+const m = (measured: number | null, configured = 20): LinkMeasurement => ({
+  from: 'cloud0',
+  to: 'endpoint0',
+  fromTier: 'cloud',
+  toTier: 'endpoint',
+  configuredRttMs: configured,
+  measuredRttMs: measured,
+  ok: false,
+});
 
 describe('link validation against the unshaped baseline', () => {
   it('accepts when the links add the configured RTT on top of TCG latency', () => {

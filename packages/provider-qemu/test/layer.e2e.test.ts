@@ -21,7 +21,9 @@ describe.runIf(qemuTestsEnabled)('image layers', () => {
     const first = await buildLayer(base, recipe, { root });
     expect(first.cached).toBe(false);
     console.log(`[provider-qemu e2e] layer built in ${first.seconds} s`);
-    const info = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', first.image.disk], { encoding: 'utf8' })) as { 'backing-filename'?: string; 'actual-size': number };
+    const info = JSON.parse(
+      execFileSync('qemu-img', ['info', '--output=json', first.image.disk], { encoding: 'utf8' }),
+    ) as { 'backing-filename'?: string; 'actual-size': number };
     expect(info['backing-filename']).toBe(base.disk);
     expect(info['actual-size']).toBeLessThan(200 * 2 ** 20);
     expect(first.image.kernel).toBeDefined();
@@ -45,6 +47,8 @@ describe.runIf(qemuTestsEnabled)('image layers', () => {
     expect(again.cached).toBe(true);
     expect(again.image.key).toBe(first.image.key);
     const { layerKey } = await import('../src/images/recipe.js');
-    expect(layerKey(base.key, { ...recipe, script: 'echo v2 > /etc/continuum-layer\n' })).not.toBe(first.image.key);
+    expect(layerKey(base.key, { ...recipe, script: 'echo v2 > /etc/continuum-layer\n' })).not.toBe(
+      first.image.key,
+    );
   }, 600_000);
 });

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { resolveNodes, type TierSpec } from '@continuum/plugin-api';
 import { cidrOverlaps, macFor, names, planAddresses } from '../src/naming.js';
 
-const tier = (nodes: number): TierSpec => ({ nodes, cores: 1, memoryMiB: 512, cpuQuota: 1, diskReadMBps: 0, diskWriteMBps: 0 });
+const tier = (nodes: number): TierSpec => ({
+  nodes,
+  cores: 1,
+  memoryMiB: 512,
+  cpuQuota: 1,
+  diskReadMBps: 0,
+  diskWriteMBps: 0,
+});
 
 describe('naming', () => {
   it('uses upstream names with the run tag in place of the user, and tag-carrying interface names <= 15 chars', () => {
@@ -46,9 +53,13 @@ describe('IP plan (upstream prefixIP.middleIP.N)', () => {
   it('rejects bad prefixes and overflowing plans with a ContinuumError', () => {
     const nodes = resolveNodes({ cloud: tier(1), edge: tier(0), endpoint: tier(0) }, false);
     expect(() => planAddresses(nodes, '300.1', 100)).toThrow(/prefixIP/);
-    expect(() => planAddresses(nodes, '192', 100)).toThrow(expect.objectContaining({ code: 'QEMU_BAD_PREFIX' }));
+    expect(() => planAddresses(nodes, '192', 100)).toThrow(
+      expect.objectContaining({ code: 'QEMU_BAD_PREFIX' }),
+    );
     const many = resolveNodes({ cloud: tier(0), edge: tier(0), endpoint: tier(251) }, false);
-    expect(() => planAddresses(many, '192.168', 254)).toThrow(expect.objectContaining({ code: 'QEMU_TOO_MANY_NODES' }));
+    expect(() => planAddresses(many, '192.168', 254)).toThrow(
+      expect.objectContaining({ code: 'QEMU_TOO_MANY_NODES' }),
+    );
   });
   it('detects overlapping subnets', () => {
     expect(cidrOverlaps('192.168.100.1/24', '192.168.100.0/24')).toBe(true);

@@ -16,27 +16,43 @@ import { buildBaseImage } from '../src/images/build.js';
 import qemuProvider from '../src/index.js';
 import type { QemuOptions } from '../src/config.js';
 import type { QemuState } from '../src/state.js';
-import { filesIn, linksWithTag, processesWithTag, qemuTestsEnabled } from './helpers.js';
+import {
+  containing,
+  filesIn,
+  linksWithTag,
+  matching,
+  processesWithTag,
+  qemuTestsEnabled,
+} from './helpers.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'cq-e2e-'));
 
 function makeContext(config: Partial<QemuOptions>, middleIP: number) {
   const ctx = createTestContext<QemuOptions, QemuState>({
     config: { prefixIP: '10.231', middleIP, ...config } as QemuOptions,
-    tiers: { cloud: { nodes: 1, memoryMiB: 512, cores: 1 }, endpoint: { nodes: 1, memoryMiB: 512, cores: 1 } },
+    tiers: {
+      cloud: { nodes: 1, memoryMiB: 512, cores: 1 },
+      endpoint: { nodes: 1, memoryMiB: 512, cores: 1 },
+    },
     emulation: true,
     runDir: mkdtempSync(join(scratch, 'run-')),
   });
   Object.assign(ctx.host, { isRoot: true });
   // 10 ms each way between cloud and endpoint, no jitter: the ping matrix must see ~20 ms.
-  ctx.topology.network.links = resolveLinks('4g', { 'cloud-endpoint': { latencyMs: 10, jitterMs: 0, rateMbit: 50 } }, ['cloud', 'endpoint']);
+  ctx.topology.network.links = resolveLinks(
+    '4g',
+    { 'cloud-endpoint': { latencyMs: 10, jitterMs: 0, rateMbit: 50 } },
+    ['cloud', 'endpoint'],
+  );
   return ctx;
 }
 
 describe.runIf(qemuTestsEnabled)('qemu provider on real VMs', () => {
   beforeAll(async () => {
     const res = await buildBaseImage({ niceness: 10 });
-    console.log(`[provider-qemu e2e] image ${res.image.key} ${res.cached ? 'cached' : `built in ${res.seconds} s`}`);
+    console.log(
+      `[provider-qemu e2e] image ${res.image.key} ${res.cached ? 'cached' : `built in ${res.seconds} s`}`,
+    );
   }, 900_000);
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -48,7 +64,10 @@ describe.runIf(qemuTestsEnabled)('qemu provider on real VMs', () => {
     try {
       const t0 = Date.now();
       infra = await qemuProvider.provision(ctx);
-      console.log(`[provider-qemu e2e] provision ${(Date.now() - t0) / 1000} s`, JSON.stringify(infra.details));
+      console.log(
+        `[provider-qemu e2e] provision ${(Date.now() - t0) / 1000} s`,
+        JSON.stringify(infra.details),
+      );
       expect(infra.nodes.map((n) => n.name).sort()).toEqual(['cloud0', 'endpoint0']);
       expect(['tcg', 'kvm']).toContain(infra.details['acceleration']);
       expect(infra.nodes[0]!.access.kind).toBe('ssh');
@@ -69,7 +88,9 @@ describe.runIf(qemuTestsEnabled)('qemu provider on real VMs', () => {
       const cloud = nodes.find((n) => n.name === 'cloud0')!;
       const endpoint = nodes.find((n) => n.name === 'endpoint0')!;
       expect((await cloud.exec(['hostname'])).stdout.trim()).toBe('cloud0');
-      expect((await cloud.exec(['sh', '-c', 'echo "$A $0"', 'x y'], { env: { A: 'it works' } })).stdout.trim()).toBe('it works x y');
+      expect(
+        (await cloud.exec(['sh', '-c', 'echo "$A $0"', 'x y'], { env: { A: 'it works' } })).stdout.trim(),
+      ).toBe('it works x y');
       const fail = await cloud.exec(['false'], { check: false });
       expect(fail.exitCode).toBe(1);
       await expect(cloud.exec(['false'])).rejects.toMatchObject({ code: 'QEMU_NODE_EXEC_FAILED' });
@@ -86,7 +107,10 @@ describe.runIf(qemuTestsEnabled)('qemu provider on real VMs', () => {
       expect(readFileSync(back, 'utf8')).toBe('hello from the host\n');
 
       // detached spawn survives the session; stop by PID with start-time check
-      const proc = await cloud.spawn(['sh', '-c', 'echo started; exec sleep 300'], { logFile: join(scratch, 'sleeper.log'), detached: true });
+      const proc = await cloud.spawn(['sh', '-c', 'echo started; exec sleep 300'], {
+        logFile: join(scratch, 'sleeper.log'),
+        detached: true,
+      });
       expect(proc.ref.pid).toBeGreaterThan(1);
       expect(await cloud.isRunning(proc.ref)).toBe(true);
       await cloud.stop(proc.ref, { graceMs: 2000 });
@@ -124,7 +148,10 @@ describe.runIf(qemuTestsEnabled)('qemu provider on real VMs', () => {
     const foreign = `cbr-${tag}`;
     execFileSync('ip', ['link', 'add', 'name', foreign, 'type', 'bridge']);
     try {
-      await expect(qemuProvider.provision(ctx)).rejects.toMatchObject({ code: 'QEMU_BRIDGE_EXISTS', message: expect.stringContaining(foreign) });
+      await expect(qemuProvider.provision(ctx)).rejects.toMatchObject({
+        code: 'QEMU_BRIDGE_EXISTS',
+        message: containing(foreign),
+      });
       expect(linksWithTag(tag)).toEqual([foreign]);
       expect(processesWithTag(tag)).toEqual([]);
     } finally {
@@ -137,8 +164,8 @@ describe.runIf(qemuTestsEnabled)('qemu provider on real VMs', () => {
     const tag = runTag(ctx.run.id);
     await expect(qemuProvider.provision(ctx)).rejects.toMatchObject({
       code: 'QEMU_BOOT_TIMEOUT',
-      message: expect.stringMatching(/VM (cloud0|endpoint0) did not accept ssh/),
-      hint: expect.stringContaining('console.log'),
+      message: matching(/VM (cloud0|endpoint0) did not accept ssh/),
+      hint: containing('console.log'),
     });
     expect(processesWithTag(tag)).toEqual([]);
     expect(linksWithTag(tag)).toEqual([]);
@@ -153,7 +180,10 @@ describe.runIf(qemuTestsEnabled)('qemu provider on real VMs', () => {
     });
     Object.assign(ctx.host, { isRoot: true });
     const tag = runTag(ctx.run.id);
-    await expect(qemuProvider.provision(ctx)).rejects.toMatchObject({ code: 'QEMU_NOT_ENOUGH_MEMORY', message: expect.stringContaining('MiB available') });
+    await expect(qemuProvider.provision(ctx)).rejects.toMatchObject({
+      code: 'QEMU_NOT_ENOUGH_MEMORY',
+      message: containing('MiB available'),
+    });
     expect(linksWithTag(tag)).toEqual([]);
     expect(ctx.state.get()).toBeUndefined();
   });

@@ -15,13 +15,23 @@ describe('guest tc (upstream model: htb class per destination tier + netem)', ()
   it('shapes a cloud VM towards cloud, edge and endpoint groups', () => {
     const batch = guestTcBatch(nodes[0]!, nodes, links, 'ens3');
     expect(batch[0]).toBe('qdisc replace dev ens3 root handle 1: htb');
-    expect(batch).toContain('class add dev ens3 parent 1: classid 1:1 htb rate 1000000kbit ceil 1000000kbit quantum 200000');
-    expect(batch).toContain('filter add dev ens3 parent 1: protocol ip prio 1 u32 match ip dst 192.168.100.3/32 flowid 1:1');
+    expect(batch).toContain(
+      'class add dev ens3 parent 1: classid 1:1 htb rate 1000000kbit ceil 1000000kbit quantum 200000',
+    );
+    expect(batch).toContain(
+      'filter add dev ens3 parent 1: protocol ip prio 1 u32 match ip dst 192.168.100.3/32 flowid 1:1',
+    );
     // cloud<->cloud has 0 ms: no netem under class 1
     expect(batch.some((l) => l.includes('parent 1:1 handle 10: netem'))).toBe(false);
-    expect(batch).toContain('qdisc add dev ens3 parent 1:2 handle 20: netem delay 7500us 2500us distribution normal');
-    expect(batch).toContain('class add dev ens3 parent 1: classid 1:3 htb rate 7210kbit ceil 7210kbit quantum 90125');
-    expect(batch).toContain('qdisc add dev ens3 parent 1:3 handle 30: netem delay 45000us 5000us distribution normal loss 1%');
+    expect(batch).toContain(
+      'qdisc add dev ens3 parent 1:2 handle 20: netem delay 7500us 2500us distribution normal',
+    );
+    expect(batch).toContain(
+      'class add dev ens3 parent 1: classid 1:3 htb rate 7210kbit ceil 7210kbit quantum 90125',
+    );
+    expect(batch).toContain(
+      'qdisc add dev ens3 parent 1:3 handle 30: netem delay 45000us 5000us distribution normal loss 1%',
+    );
     expect(batch.filter((l) => l.startsWith('filter')).length).toBe(4);
   });
   it('never shapes endpoint to endpoint', () => {

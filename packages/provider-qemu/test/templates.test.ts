@@ -12,11 +12,31 @@ const dir = mkdtempSync(join(tmpdir(), 'cq-templates-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const vm = (over: Partial<VmSpec> = {}): VmSpec => ({
-  node: 'cloud0', domain: 'cloud0_ab12cd', hostname: 'cloud0', address: '192.168.100.3', prefixLength: 24, gateway: '192.168.100.1',
-  mac: '52:54:12:34:00:01', tap: 'ctab12cd-1', bridge: 'cbr-ab12cd', vcpus: 2, memoryMiB: 512, cpuQuota: 0.5,
-  diskReadMBps: 100, diskWriteMBps: 50, pins: [], overlay: '/var/tmp/x/cloud0.qcow2', seed: undefined,
-  kernel: '/images/vmlinux', initrd: '/images/initrd.img', cmdline: 'root=/dev/vda rw console=ttyS0', consoleLog: '/var/tmp/x/cloud0.console.log',
-  pidfile: '/var/tmp/x/cloud0.pid', accel: 'tcg', tbSizeMiB: 128, ...over,
+  node: 'cloud0',
+  domain: 'cloud0_ab12cd',
+  hostname: 'cloud0',
+  address: '192.168.100.3',
+  prefixLength: 24,
+  gateway: '192.168.100.1',
+  mac: '52:54:12:34:00:01',
+  tap: 'ctab12cd-1',
+  bridge: 'cbr-ab12cd',
+  vcpus: 2,
+  memoryMiB: 512,
+  cpuQuota: 0.5,
+  diskReadMBps: 100,
+  diskWriteMBps: 50,
+  pins: [],
+  overlay: '/var/tmp/x/cloud0.qcow2',
+  seed: undefined,
+  kernel: '/images/vmlinux',
+  initrd: '/images/initrd.img',
+  cmdline: 'root=/dev/vda rw console=ttyS0',
+  consoleLog: '/var/tmp/x/cloud0.console.log',
+  pidfile: '/var/tmp/x/cloud0.pid',
+  accel: 'tcg',
+  tbSizeMiB: 128,
+  ...over,
 });
 
 const hasValidator = existsSync('/usr/bin/virt-xml-validate');
@@ -30,7 +50,7 @@ describe('libvirt domain XML', () => {
     expect(res.output).toMatch(/validates/);
     expect(res.ok).toBe(true);
     expect(xml).toContain("<domain type='qemu'>");
-    expect(xml).toContain('<memory unit=\'KiB\'>524288</memory>');
+    expect(xml).toContain("<memory unit='KiB'>524288</memory>");
     expect(xml).toContain('<quota>50000</quota>');
     expect(xml).toContain('<read_bytes_sec>100000000</read_bytes_sec>');
     expect(xml).toContain('<write_bytes_sec>50000000</write_bytes_sec>');
@@ -38,7 +58,17 @@ describe('libvirt domain XML', () => {
     expect(xml).toContain('tcg,tb-size=128');
   });
   it.runIf(hasValidator)('validates with KVM, pinning, cloud-init seed, boot from disk', async () => {
-    const xml = await renderDomainXml(vm({ accel: 'kvm', pins: [0, 1], seed: '/var/tmp/x/seed.iso', kernel: undefined, initrd: undefined, diskReadMBps: 0, diskWriteMBps: 0 }));
+    const xml = await renderDomainXml(
+      vm({
+        accel: 'kvm',
+        pins: [0, 1],
+        seed: '/var/tmp/x/seed.iso',
+        kernel: undefined,
+        initrd: undefined,
+        diskReadMBps: 0,
+        diskWriteMBps: 0,
+      }),
+    );
     const file = join(dir, 'kvm.xml');
     writeFileSync(file, xml);
     const res = await validateDomainXml(file);
@@ -49,11 +79,20 @@ describe('libvirt domain XML', () => {
     expect(xml).not.toContain('iotune');
     expect(xml).not.toContain('qemu:commandline');
   });
-  it.runIf(hasValidator)('an invalid document is rejected by the validator (the check can fail)', async () => {
-    const file = join(dir, 'bad.xml');
-    writeFileSync(file, (await renderDomainXml(vm())).replace('<vcpu placement=\'static\'>2</vcpu>', '<vcpu placement=\'static\'>two</vcpu>'));
-    expect((await validateDomainXml(file)).ok).toBe(false);
-  });
+  it.runIf(hasValidator)(
+    'an invalid document is rejected by the validator (the check can fail)',
+    async () => {
+      const file = join(dir, 'bad.xml');
+      writeFileSync(
+        file,
+        (await renderDomainXml(vm())).replace(
+          "<vcpu placement='static'>2</vcpu>",
+          "<vcpu placement='static'>two</vcpu>",
+        ),
+      );
+      expect((await validateDomainXml(file)).ok).toBe(false);
+    },
+  );
   it('escapes values (autoescape)', async () => {
     const xml = await renderDomainXml(vm({ cmdline: 'a<b & "c"' }));
     expect(xml).toContain('a&lt;b &amp; &quot;c&quot;');
@@ -79,19 +118,44 @@ describe('plain qemu argv', () => {
     expect(args.join(' ')).not.toContain('throttling');
   });
   it('kernel command line carries identity unless cloud-init does it', () => {
-    const c = kernelCmdline({ root: '/dev/vda', identity: 'cmdline', address: '192.168.100.2', prefixLength: 24, gateway: '192.168.100.1', hostname: 'cloud0', publicKeyBlob: 'AAAAC3Nz' });
+    const c = kernelCmdline({
+      root: '/dev/vda',
+      identity: 'cmdline',
+      address: '192.168.100.2',
+      prefixLength: 24,
+      gateway: '192.168.100.1',
+      hostname: 'cloud0',
+      publicKeyBlob: 'AAAAC3Nz',
+    });
     expect(c).toContain('continuum_ip=192.168.100.2/24');
     expect(c).toContain('continuum_gw=192.168.100.1');
     expect(c).toContain('continuum_key=AAAAC3Nz');
     expect(c).toContain('cloud-init=disabled');
-    const ci = kernelCmdline({ root: '/dev/vda1', identity: 'cloud-init', address: '192.168.100.2', prefixLength: 24, gateway: undefined, hostname: 'x', publicKeyBlob: 'K' });
+    const ci = kernelCmdline({
+      root: '/dev/vda1',
+      identity: 'cloud-init',
+      address: '192.168.100.2',
+      prefixLength: 24,
+      gateway: undefined,
+      hostname: 'x',
+      publicKeyBlob: 'K',
+    });
     expect(ci).not.toContain('continuum_ip');
     expect(ci).toContain('cloud-init=enabled');
   });
 });
 
 describe('cloud-init NoCloud seed', () => {
-  const input = { name: 'edge0_ab12cd', hostname: 'edge0', publicKey: 'ssh-ed25519 AAAAC3Nz continuum', interface: 'ens3', mac: '52:54:12:34:00:02', address: '192.168.100.4', prefixLength: 24, gateway: '192.168.100.1' };
+  const input = {
+    name: 'edge0_ab12cd',
+    hostname: 'edge0',
+    publicKey: 'ssh-ed25519 AAAAC3Nz continuum',
+    interface: 'ens3',
+    mac: '52:54:12:34:00:02',
+    address: '192.168.100.4',
+    prefixLength: 24,
+    gateway: '192.168.100.1',
+  };
   it('keys the network config by interface name and MAC, no password anywhere', async () => {
     const net = await render('network-config.njk', input);
     expect(net).toMatch(/^ {2}ens3:$/m);

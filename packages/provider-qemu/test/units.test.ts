@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { htbQuantum, mbpsToBytesPerSec, mibToKib, processQuotaUs, tcRate, tcTime, vcpuQuotaUs } from '../src/units.js';
+import {
+  htbQuantum,
+  mbpsToBytesPerSec,
+  mibToKib,
+  processQuotaUs,
+  tcRate,
+  tcTime,
+  vcpuQuotaUs,
+} from '../src/units.js';
 
 describe('unit conversions', () => {
   it('disk limits are MB/s → bytes/s (upstream passed the MB/s number as bytes/s)', () => {

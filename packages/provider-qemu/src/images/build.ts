@@ -37,11 +37,16 @@ export async function buildBaseImage(options: BuildOptions = {}): Promise<BuildR
   const root = options.root ?? imagesDir();
   const key = baseKey(recipe);
   const existing = findImage(key, root);
-  if (existing !== undefined && options.force !== true) return { image: existing, cached: true, seconds: 0, steps: {} };
+  if (existing !== undefined && options.force !== true)
+    return { image: existing, cached: true, seconds: 0, steps: {} };
   if (process.getuid?.() !== 0) {
-    throw new ContinuumError('QEMU_IMAGE_BUILD_NEEDS_ROOT', 'Building a guest image needs root (debootstrap, chroot)', {
-      hint: 'Run `sudo continuum images build`, or point options.image.file at a cloud image',
-    });
+    throw new ContinuumError(
+      'QEMU_IMAGE_BUILD_NEEDS_ROOT',
+      'Building a guest image needs root (debootstrap, chroot)',
+      {
+        hint: 'Run `sudo continuum images build`, or point options.image.file at a cloud image',
+      },
+    );
   }
   mkdirSync(root, { recursive: true });
   const tmpOut = join(root, `.build-${key}-${process.pid}`);
@@ -52,7 +57,15 @@ export async function buildBaseImage(options: BuildOptions = {}): Promise<BuildR
   let last: { name: string; at: number } | undefined;
   try {
     const { execa } = await import('execa');
-    const args = [BUILD_SCRIPT, tmpOut, work, recipe.suite, recipe.mirror, recipe.packages.join(','), String(recipe.diskGiB)];
+    const args = [
+      BUILD_SCRIPT,
+      tmpOut,
+      work,
+      recipe.suite,
+      recipe.mirror,
+      recipe.packages.join(','),
+      String(recipe.diskGiB),
+    ];
     const child = execa('nice', ['-n', String(options.niceness ?? 10), 'bash', ...args], {
       reject: false,
       all: true,
@@ -75,18 +88,31 @@ export async function buildBaseImage(options: BuildOptions = {}): Promise<BuildR
     });
     const res = await child;
     if (res.exitCode !== 0) {
-      throw new ContinuumError('QEMU_IMAGE_BUILD_FAILED', `Building image ${key} failed (exit ${res.exitCode ?? res.signal})`, {
-        hint: 'Check that the Debian mirror is reachable; the last lines were:\n' + output.slice(-15).join('\n'),
-      });
+      throw new ContinuumError(
+        'QEMU_IMAGE_BUILD_FAILED',
+        `Building image ${key} failed (exit ${res.exitCode ?? res.signal})`,
+        {
+          hint:
+            'Check that the Debian mirror is reachable; the last lines were:\n' +
+            output.slice(-15).join('\n'),
+        },
+      );
     }
     const seconds = Math.round((Date.now() - started) / 100) / 10;
-    const manifest: ImageManifest = { key, kind: 'base', builtAt: new Date().toISOString(), buildSeconds: seconds, recipe };
+    const manifest: ImageManifest = {
+      key,
+      kind: 'base',
+      builtAt: new Date().toISOString(),
+      buildSeconds: seconds,
+      recipe,
+    };
     writeFileSync(imagePaths(tmpOut).manifest, JSON.stringify({ ...manifest, steps }, null, 2));
     const final = join(root, key);
     rmSync(final, { recursive: true, force: true });
     renameSync(tmpOut, final);
     const image = findImage(key, root);
-    if (image === undefined) throw new ContinuumError('QEMU_IMAGE_BUILD_FAILED', `Image ${key} is incomplete after the build`);
+    if (image === undefined)
+      throw new ContinuumError('QEMU_IMAGE_BUILD_FAILED', `Image ${key} is incomplete after the build`);
     return { image, cached: false, seconds, steps };
   } finally {
     rmSync(tmpOut, { recursive: true, force: true });

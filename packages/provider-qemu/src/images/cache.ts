@@ -5,7 +5,10 @@ import { ContinuumError } from '@continuum/plugin-api';
 
 /** Images live outside any repository: $XDG_CACHE_HOME/continuum/images (default ~/.cache/continuum/images). */
 export function imagesDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env['XDG_CACHE_HOME'] !== undefined && env['XDG_CACHE_HOME'] !== '' ? env['XDG_CACHE_HOME'] : join(homedir(), '.cache');
+  const base =
+    env['XDG_CACHE_HOME'] !== undefined && env['XDG_CACHE_HOME'] !== ''
+      ? env['XDG_CACHE_HOME']
+      : join(homedir(), '.cache');
   return join(base, 'continuum', 'images');
 }
 
@@ -29,7 +32,12 @@ export interface CachedImage {
 }
 
 export function imagePaths(dir: string): { disk: string; kernel: string; initrd: string; manifest: string } {
-  return { disk: join(dir, 'base.qcow2'), kernel: join(dir, 'vmlinux'), initrd: join(dir, 'initrd.img'), manifest: join(dir, 'manifest.json') };
+  return {
+    disk: join(dir, 'base.qcow2'),
+    kernel: join(dir, 'vmlinux'),
+    initrd: join(dir, 'initrd.img'),
+    manifest: join(dir, 'manifest.json'),
+  };
 }
 
 /** A complete image (manifest written last by the build, so its presence means "finished"). */
@@ -64,13 +72,19 @@ export function listImages(root = imagesDir()): CachedImage[] {
 export function removeImage(key: string, root = imagesDir()): void {
   const image = findImage(key, root);
   if (image === undefined) {
-    throw new ContinuumError('QEMU_IMAGE_NOT_FOUND', `No cached image "${key}" in ${root}`, { hint: 'See `continuum images list`' });
+    throw new ContinuumError('QEMU_IMAGE_NOT_FOUND', `No cached image "${key}" in ${root}`, {
+      hint: 'See `continuum images list`',
+    });
   }
   const children = listImages(root).filter((i) => i.manifest.parent === key);
   if (children.length > 0) {
-    throw new ContinuumError('QEMU_IMAGE_IN_USE', `Image "${key}" is the parent of ${children.map((c) => c.key).join(', ')}`, {
-      hint: 'Remove those layers first',
-    });
+    throw new ContinuumError(
+      'QEMU_IMAGE_IN_USE',
+      `Image "${key}" is the parent of ${children.map((c) => c.key).join(', ')}`,
+      {
+        hint: 'Remove those layers first',
+      },
+    );
   }
   rmSync(image.dir, { recursive: true, force: true });
 }

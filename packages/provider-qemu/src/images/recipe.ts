@@ -19,9 +19,23 @@ export const DEFAULT_RECIPE: BaseRecipe = {
   suite: 'bookworm',
   mirror: 'http://deb.debian.org/debian',
   packages: [
-    'systemd-sysv', 'dbus', 'openssh-server', 'iproute2', 'iputils-ping', 'python3', 'linux-image-amd64',
-    'initramfs-tools', 'netbase', 'ca-certificates', 'kmod', 'procps', 'mosquitto', 'mosquitto-clients', 'nodejs',
-    'cloud-init', 'python3-cffi-backend',
+    'systemd-sysv',
+    'dbus',
+    'openssh-server',
+    'iproute2',
+    'iputils-ping',
+    'python3',
+    'linux-image-amd64',
+    'initramfs-tools',
+    'netbase',
+    'ca-certificates',
+    'kmod',
+    'procps',
+    'mosquitto',
+    'mosquitto-clients',
+    'nodejs',
+    'cloud-init',
+    'python3-cffi-backend',
   ],
   diskGiB: 4,
 };
@@ -48,6 +62,11 @@ export function baseKey(recipe: BaseRecipe, scriptText = readFileSync(BUILD_SCRI
  * name only, so a software change silently reused the stale image; here it rebuilds.
  */
 export function layerKey(parentKey: string, layer: LayerRecipe): string {
-  const canon = JSON.stringify({ parent: parentKey, name: layer.name, packages: [...layer.packages].sort(), script: layer.script });
+  const canon = JSON.stringify({
+    parent: parentKey,
+    name: layer.name,
+    packages: [...layer.packages].sort(),
+    script: layer.script,
+  });
   return `${layer.name}-${sha(canon)}`;
 }

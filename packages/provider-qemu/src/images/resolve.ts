@@ -23,16 +23,34 @@ export function resolveImage(o: Pick<QemuOptions, 'image'>, root = imagesDir()):
     const key = baseKey(DEFAULT_RECIPE);
     const image = findImage(key, root);
     if (image === undefined) {
-      throw new ContinuumError('QEMU_IMAGE_MISSING', `The guest base image ${key} is not built (looked in ${root})`, {
-        hint: 'Run `continuum images build` once (about 3-5 minutes, needs only the Debian mirror), or set options.image.file to a cloud image',
-      });
+      throw new ContinuumError(
+        'QEMU_IMAGE_MISSING',
+        `The guest base image ${key} is not built (looked in ${root})`,
+        {
+          hint: 'Run `continuum images build` once (about 3-5 minutes, needs only the Debian mirror), or set options.image.file to a cloud image',
+        },
+      );
     }
-    return { disk: image.disk, format: 'qcow2', kernel: image.kernel, initrd: image.initrd, root: '/dev/vda', description: `built:${key}`, dir: image.dir };
+    return {
+      disk: image.disk,
+      format: 'qcow2',
+      kernel: image.kernel,
+      initrd: image.initrd,
+      root: '/dev/vda',
+      description: `built:${key}`,
+      dir: image.dir,
+    };
   }
   const { file, kernel, initrd } = o.image;
-  for (const [what, path] of [['options.image.file', file], ['options.image.kernel', kernel], ['options.image.initrd', initrd]] as const) {
+  for (const [what, path] of [
+    ['options.image.file', file],
+    ['options.image.kernel', kernel],
+    ['options.image.initrd', initrd],
+  ] as const) {
     if (path !== undefined && !existsSync(path)) {
-      throw new ContinuumError('QEMU_IMAGE_MISSING', `${what} ${path} does not exist`, { hint: 'Fix the path in the qemu provider options' });
+      throw new ContinuumError('QEMU_IMAGE_MISSING', `${what} ${path} does not exist`, {
+        hint: 'Fix the path in the qemu provider options',
+      });
     }
   }
   return {

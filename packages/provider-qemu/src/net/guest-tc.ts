@@ -17,7 +17,12 @@ const CLASS_OF: Record<Tier, number> = { cloud: 1, edge: 2, endpoint: 3 };
  * IP and, when there is a delay/jitter/loss, a netem child. Loss is the one addition to upstream.
  * Endpoint→endpoint traffic is never shaped. Returns [] when nothing is shaped.
  */
-export function guestTcBatch(self: ShapedNode, all: readonly ShapedNode[], links: readonly LinkSpec[], dev: string): string[] {
+export function guestTcBatch(
+  self: ShapedNode,
+  all: readonly ShapedNode[],
+  links: readonly LinkSpec[],
+  dev: string,
+): string[] {
   const lines: string[] = [];
   const byTier = new Map<Tier, ShapedNode[]>();
   for (const n of all) {
@@ -29,12 +34,17 @@ export function guestTcBatch(self: ShapedNode, all: readonly ShapedNode[], links
     if (link === undefined) continue;
     const k = CLASS_OF[tier];
     if (lines.length === 0) lines.push(`qdisc replace dev ${dev} root handle 1: htb`);
-    lines.push(`class add dev ${dev} parent 1: classid 1:${k} htb rate ${tcRate(link.rateMbit)} ceil ${tcRate(link.rateMbit)} quantum ${htbQuantum(link.rateMbit)}`);
+    lines.push(
+      `class add dev ${dev} parent 1: classid 1:${k} htb rate ${tcRate(link.rateMbit)} ceil ${tcRate(link.rateMbit)} quantum ${htbQuantum(link.rateMbit)}`,
+    );
     for (const t of targets) {
-      lines.push(`filter add dev ${dev} parent 1: protocol ip prio ${k} u32 match ip dst ${t.address}/32 flowid 1:${k}`);
+      lines.push(
+        `filter add dev ${dev} parent 1: protocol ip prio ${k} u32 match ip dst ${t.address}/32 flowid 1:${k}`,
+      );
     }
     const netem = netemArgs(link);
-    if (netem.length > 0) lines.push(`qdisc add dev ${dev} parent 1:${k} handle ${k}0: netem ${netem.join(' ')}`);
+    if (netem.length > 0)
+      lines.push(`qdisc add dev ${dev} parent 1:${k} handle ${k}0: netem ${netem.join(' ')}`);
   }
   return lines;
 }

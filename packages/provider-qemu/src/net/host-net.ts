@@ -33,7 +33,9 @@ export async function assertSubnetFree(subnet: string, ownBridge: string): Promi
         throw new ContinuumError(
           'QEMU_SUBNET_IN_USE',
           `The VM subnet ${subnet} overlaps ${a.local}/${a.prefixlen} on ${iface.ifname}`,
-          { hint: 'Pick another options.prefixIP / options.middleIP for the qemu provider (another run may be using this one)' },
+          {
+            hint: 'Pick another options.prefixIP / options.middleIP for the qemu provider (another run may be using this one)',
+          },
         );
       }
     }

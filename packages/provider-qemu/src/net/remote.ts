@@ -6,7 +6,10 @@ import { vxlanCommands } from './host-net.js';
 /** `qemu+ssh://user@host/system` → `user@host` (the ssh target for qemu-img and ip on that host). */
 export function sshTargetOf(uri: string): string {
   const m = /^qemu\+ssh:\/\/([^/?]+)\/system/.exec(uri);
-  if (m?.[1] === undefined) throw new ContinuumError('QEMU_BAD_URI', `${uri} is not a qemu+ssh:// libvirt URI`, { hint: 'Use qemu+ssh://user@host/system' });
+  if (m?.[1] === undefined)
+    throw new ContinuumError('QEMU_BAD_URI', `${uri} is not a qemu+ssh:// libvirt URI`, {
+      hint: 'Use qemu+ssh://user@host/system',
+    });
   return m[1];
 }
 
@@ -35,7 +38,13 @@ export interface RemoteHostPlan {
  * bridge named with the run tag, joined to this machine's bridge by a VXLAN (VNI derived from the
  * tag), unless the user names an existing bridge there that is already connected.
  */
-export function remoteHostPlan(o: { tag: string; hostIndex: number; host: ExternalHost; localAddress: string; localBridge: string }): RemoteHostPlan {
+export function remoteHostPlan(o: {
+  tag: string;
+  hostIndex: number;
+  host: ExternalHost;
+  localAddress: string;
+  localBridge: string;
+}): RemoteHostPlan {
   const sshTarget = sshTargetOf(o.host.uri);
   const vni = vniFor(o.tag);
   const runDir = `/var/tmp/continuum-${o.tag}`;
@@ -47,7 +56,11 @@ export function remoteHostPlan(o: { tag: string; hostIndex: number; host: Extern
   if (o.host.existingBridge === undefined) {
     bridge = names.bridge(o.tag);
     const remoteVx = names.vxlan(o.tag, 0);
-    setup.push(['ip', 'link', 'add', 'name', bridge, 'type', 'bridge'], ['ip', 'link', 'set', bridge, 'up'], ...vxlanCommands(remoteVx, vni, o.localAddress, bridge));
+    setup.push(
+      ['ip', 'link', 'add', 'name', bridge, 'type', 'bridge'],
+      ['ip', 'link', 'set', bridge, 'up'],
+      ...vxlanCommands(remoteVx, vni, o.localAddress, bridge),
+    );
     cleanup.push(['ip', 'link', 'del', remoteVx], ['ip', 'link', 'del', bridge]);
     localVxlan = names.vxlan(o.tag, o.hostIndex + 1);
     localSetup.push(...vxlanCommands(localVxlan, vni, o.host.address, o.localBridge));

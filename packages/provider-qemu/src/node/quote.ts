@@ -9,7 +9,10 @@ export function shJoin(argv: readonly string[]): string {
 }
 
 /** `cd DIR && env K=V... argv`, each piece quoted. */
-export function remoteCommand(argv: readonly string[], options: { env?: Record<string, string>; cwd?: string } = {}): string {
+export function remoteCommand(
+  argv: readonly string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): string {
   const envPart = Object.entries(options.env ?? {}).map(([k, v]) => {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`invalid environment variable name: ${k}`);
     return shQuote(`${k}=${v}`);

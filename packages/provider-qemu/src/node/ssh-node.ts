@@ -1,7 +1,16 @@
 import { createWriteStream, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, posix } from 'node:path';
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
-import type { ExecOptions, ExecResult, Node, NodeInfo, ProcessExit, ProcessRef, SpawnOptions, SpawnedProcess } from '@continuum/plugin-api';
+import type {
+  ExecOptions,
+  ExecResult,
+  Node,
+  NodeInfo,
+  ProcessExit,
+  ProcessRef,
+  SpawnOptions,
+  SpawnedProcess,
+} from '@continuum/plugin-api';
 import { ContinuumError } from '@continuum/plugin-api';
 import { remoteCommand, shJoin, shQuote } from './quote.js';
 
@@ -32,7 +41,12 @@ export async function connectSsh(target: SshTarget, readyTimeoutMs = 10_000): Pr
   });
 }
 
-function execOnClient(client: Client, command: string, options: ExecOptions & { onData?: (s: 'stdout' | 'stderr', d: Buffer) => void }, onChannel?: (c: ClientChannel) => void): Promise<ExecResult> {
+function execOnClient(
+  client: Client,
+  command: string,
+  options: ExecOptions & { onData?: (s: 'stdout' | 'stderr', d: Buffer) => void },
+  onChannel?: (c: ClientChannel) => void,
+): Promise<ExecResult> {
   return new Promise<ExecResult>((resolve, reject) => {
     client.exec(command, (err, channel) => {
       if (err) return reject(err);
@@ -53,13 +67,16 @@ function execOnClient(client: Client, command: string, options: ExecOptions & { 
       }
       options.signal?.addEventListener('abort', onAbort, { once: true });
       channel.on('data', (d: Buffer) => (options.onData ? options.onData('stdout', d) : out.push(d)));
-      channel.stderr.on('data', (d: Buffer) => (options.onData ? options.onData('stderr', d) : errOut.push(d)));
+      channel.stderr.on('data', (d: Buffer) =>
+        options.onData ? options.onData('stderr', d) : errOut.push(d),
+      );
       let code: number | null = null;
       channel.on('exit', (c: number | null) => (code = c));
       channel.on('close', () => {
         if (timer) clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);
-        const stderr = Buffer.concat(errOut).toString() + (timedOut ? `\ntimed out after ${options.timeoutMs} ms` : '');
+        const stderr =
+          Buffer.concat(errOut).toString() + (timedOut ? `\ntimed out after ${options.timeoutMs} ms` : '');
         resolve({ stdout: Buffer.concat(out).toString(), stderr, exitCode: timedOut ? -1 : (code ?? -1) });
       });
       if (options.input !== undefined) channel.end(options.input);
@@ -94,9 +111,13 @@ export function createSshNode(info: NodeInfo, target: SshTarget): Node {
   };
 
   const fail = (what: string, res: ExecResult): ContinuumError =>
-    new ContinuumError('QEMU_NODE_EXEC_FAILED', `${what} on ${info.name} failed (exit ${res.exitCode}): ${res.stderr.trim().slice(0, 1000)}`, {
-      details: { node: info.name, stdout: res.stdout.slice(0, 2000) },
-    });
+    new ContinuumError(
+      'QEMU_NODE_EXEC_FAILED',
+      `${what} on ${info.name} failed (exit ${res.exitCode}): ${res.stderr.trim().slice(0, 1000)}`,
+      {
+        details: { node: info.name, stdout: res.stdout.slice(0, 2000) },
+      },
+    );
 
   const exec = async (command: readonly string[], options: ExecOptions = {}): Promise<ExecResult> => {
     const res = await execOnClient(await client(), remoteCommand(command, options), options);
@@ -104,13 +125,15 @@ export function createSshNode(info: NodeInfo, target: SshTarget): Node {
     return res;
   };
 
-  const shell = async (script: string, options: ExecOptions = {}): Promise<ExecResult> => exec(['sh', '-c', script], options);
+  const shell = async (script: string, options: ExecOptions = {}): Promise<ExecResult> =>
+    exec(['sh', '-c', script], options);
 
   const putRecursive = async (sftp: SFTPWrapper, local: string, remote: string): Promise<void> => {
     const st = statSync(local);
     if (st.isDirectory()) {
       await shell(`mkdir -p ${shQuote(remote)}`);
-      for (const entry of readdirSync(local)) await putRecursive(sftp, join(local, entry), posix.join(remote, entry));
+      for (const entry of readdirSync(local))
+        await putRecursive(sftp, join(local, entry), posix.join(remote, entry));
       return;
     }
     await new Promise<void>((resolve, reject) =>
@@ -147,7 +170,9 @@ export function createSshNode(info: NodeInfo, target: SshTarget): Node {
       mkdirSync(dirname(localPath), { recursive: true });
       const sftp = await sftpOf(await client());
       try {
-        await new Promise<void>((resolve, reject) => sftp.fastGet(remotePath, localPath, (err) => (err ? reject(err) : resolve())));
+        await new Promise<void>((resolve, reject) =>
+          sftp.fastGet(remotePath, localPath, (err) => (err ? reject(err) : resolve())),
+        );
       } finally {
         sftp.end();
       }
@@ -206,7 +231,8 @@ export function createSshNode(info: NodeInfo, target: SshTarget): Node {
       const envOnly = options.env !== undefined ? { env: options.env } : {};
       const done = execOnClient(c, `${cd}echo $$ && exec ${remoteCommand(command, envOnly)}`, { onData });
       const exitPromise = done.then((res): ProcessExit => {
-        for (const s of ['stdout', 'stderr'] as const) if (partial[s] !== '') logStream.write(`${partial[s]}\n`);
+        for (const s of ['stdout', 'stderr'] as const)
+          if (partial[s] !== '') logStream.write(`${partial[s]}\n`);
         logStream.end();
         return { exitCode: res.exitCode, signal: null };
       });

@@ -24,14 +24,41 @@ export async function probeKvm(kernel: string, timeoutMs = 8000): Promise<AccelD
   try {
     const res = await tryRun(
       'qemu-system-x86_64',
-      ['-accel', 'kvm', '-cpu', 'host', '-m', '256', '-display', 'none', '-no-reboot', '-nodefaults',
-        '-serial', `file:${log}`, '-kernel', kernel, '-append', 'console=ttyS0 panic=-1 root=/dev/nonexistent'],
+      [
+        '-accel',
+        'kvm',
+        '-cpu',
+        'host',
+        '-m',
+        '256',
+        '-display',
+        'none',
+        '-no-reboot',
+        '-nodefaults',
+        '-serial',
+        `file:${log}`,
+        '-kernel',
+        kernel,
+        '-append',
+        'console=ttyS0 panic=-1 root=/dev/nonexistent',
+      ],
       { timeoutMs },
     );
     const serial = readSafe(log);
-    if (/Linux version/.test(serial)) return { accel: 'kvm', reason: 'a KVM guest booted its kernel in the probe' };
-    if (res.timedOut === true) return { accel: 'tcg', reason: `a KVM guest printed nothing within ${timeoutMs} ms (hangs on this host)` };
-    const why = res.stderr.trim().split('\n').find((l) => l.includes('qemu-system')) ?? res.stderr.trim().split('\n')[0] ?? 'no output';
+    if (/Linux version/.test(serial))
+      return { accel: 'kvm', reason: 'a KVM guest booted its kernel in the probe' };
+    if (res.timedOut === true)
+      return {
+        accel: 'tcg',
+        reason: `a KVM guest printed nothing within ${timeoutMs} ms (hangs on this host)`,
+      };
+    const why =
+      res.stderr
+        .trim()
+        .split('\n')
+        .find((l) => l.includes('qemu-system')) ??
+      res.stderr.trim().split('\n')[0] ??
+      'no output';
     return { accel: 'tcg', reason: `KVM guest failed${res.signal ? ` (${res.signal})` : ''}: ${why}` };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -26,6 +26,9 @@ export async function createSeed(dir: string, seedFile: string, input: SeedInput
   const networkConfig = join(dir, `${input.name}.network-config`);
   writeFileSync(userData, await render('user-data.njk', input));
   writeFileSync(metaData, await render('meta-data.njk', input));
-  writeFileSync(networkConfig, await render('network-config.njk', { ...input, gateway: input.gateway ?? '' }));
+  writeFileSync(
+    networkConfig,
+    await render('network-config.njk', { ...input, gateway: input.gateway ?? '' }),
+  );
   await run('cloud-localds', ['-N', networkConfig, seedFile, userData, metaData]);
 }

@@ -12,7 +12,10 @@ export interface FrameworkKey {
 }
 
 export function keyDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env['XDG_CONFIG_HOME'] !== undefined && env['XDG_CONFIG_HOME'] !== '' ? env['XDG_CONFIG_HOME'] : join(homedir(), '.config');
+  const base =
+    env['XDG_CONFIG_HOME'] !== undefined && env['XDG_CONFIG_HOME'] !== ''
+      ? env['XDG_CONFIG_HOME']
+      : join(homedir(), '.config');
   return join(base, 'continuum', 'ssh');
 }
 
@@ -30,7 +33,9 @@ export async function ensureFrameworkKey(dir = keyDir()): Promise<FrameworkKey> 
   if ((statSync(privateKey).mode & 0o077) !== 0) chmodSync(privateKey, 0o600);
   const pub = readFileSync(publicKey, 'utf8').trim().split(/\s+/);
   if (pub[0] !== 'ssh-ed25519' || pub[1] === undefined) {
-    throw new ContinuumError('QEMU_BAD_KEY', `${publicKey} is not an ed25519 public key`, { hint: `Delete ${dir} to let Continuum create a new key` });
+    throw new ContinuumError('QEMU_BAD_KEY', `${publicKey} is not an ed25519 public key`, {
+      hint: `Delete ${dir} to let Continuum create a new key`,
+    });
   }
   return { privateKey, publicKey, blob: pub[1] };
 }

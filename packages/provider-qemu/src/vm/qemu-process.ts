@@ -38,9 +38,13 @@ export async function startQemu(vm: VmSpec, cgroupName: string): Promise<number>
   await run('qemu-system-x86_64', qemuArgs(vm), { timeoutMs: 60_000 });
   const pid = readPid(vm.pidfile);
   if (pid === undefined) {
-    throw new ContinuumError('QEMU_START_FAILED', `QEMU for ${vm.node} did not write its pidfile ${vm.pidfile}`, {
-      hint: `See the console log ${vm.consoleLog}`,
-    });
+    throw new ContinuumError(
+      'QEMU_START_FAILED',
+      `QEMU for ${vm.node} did not write its pidfile ${vm.pidfile}`,
+      {
+        hint: `See the console log ${vm.consoleLog}`,
+      },
+    );
   }
   if (vm.cpuQuota < 1) applyCpuQuota(cgroupName, pid, processQuotaUs(vm.cpuQuota, vm.vcpus));
   if (vm.pins.length > 0) await run('taskset', ['-a', '-p', '-c', vm.pins.join(','), String(pid)]);
@@ -53,9 +57,13 @@ export async function startQemu(vm: VmSpec, cgroupName: string): Promise<number>
  */
 export function applyCpuQuota(cgroupName: string, pid: number, quotaUs: number): void {
   if (!existsSync(CPU_CGROUP_ROOT)) {
-    throw new ContinuumError('QEMU_NO_CPU_CGROUP', `CPU quota needs the cgroup v1 cpu controller at ${CPU_CGROUP_ROOT}`, {
-      hint: 'Set the tier quota to 1.0, or use backend: libvirt (cputune)',
-    });
+    throw new ContinuumError(
+      'QEMU_NO_CPU_CGROUP',
+      `CPU quota needs the cgroup v1 cpu controller at ${CPU_CGROUP_ROOT}`,
+      {
+        hint: 'Set the tier quota to 1.0, or use backend: libvirt (cputune)',
+      },
+    );
   }
   const dir = `${CPU_CGROUP_ROOT}/${cgroupName}`;
   mkdirSync(dir, { recursive: true });

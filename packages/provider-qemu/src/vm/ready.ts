@@ -25,7 +25,8 @@ export async function waitForSsh(o: {
   const started = Date.now();
   let lastError = '';
   while (Date.now() - started < o.timeoutMs) {
-    if (o.signal?.aborted) throw new ContinuumError('ABORTED', `Cancelled while waiting for ${o.node} to boot`);
+    if (o.signal?.aborted)
+      throw new ContinuumError('ABORTED', `Cancelled while waiting for ${o.node} to boot`);
     if (!(await o.isAlive())) {
       throw new ContinuumError('QEMU_VM_DIED', `VM ${o.node} stopped while booting`, {
         hint: `Console log ${o.consoleLog}:\n${consoleTail(o.consoleLog)}`,
@@ -48,8 +49,12 @@ export async function waitForSsh(o: {
     }
     await sleep(1000);
   }
-  throw new ContinuumError('QEMU_BOOT_TIMEOUT', `VM ${o.node} did not accept ssh on ${o.target.host}:${o.target.port} within ${Math.round(o.timeoutMs / 1000)} s (last error: ${lastError || 'none'})`, {
-    hint: `Console log ${o.consoleLog}:\n${consoleTail(o.consoleLog)}\nRaise options.bootTimeoutS if the host is slow (TCG).`,
-    details: { node: o.node, consoleLog: o.consoleLog },
-  });
+  throw new ContinuumError(
+    'QEMU_BOOT_TIMEOUT',
+    `VM ${o.node} did not accept ssh on ${o.target.host}:${o.target.port} within ${Math.round(o.timeoutMs / 1000)} s (last error: ${lastError || 'none'})`,
+    {
+      hint: `Console log ${o.consoleLog}:\n${consoleTail(o.consoleLog)}\nRaise options.bootTimeoutS if the host is slow (TCG).`,
+      details: { node: o.node, consoleLog: o.consoleLog },
+    },
+  );
 }

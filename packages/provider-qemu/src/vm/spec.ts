@@ -31,10 +31,23 @@ export interface VmSpec {
 }
 
 /** The guest kernel command line: root disk, serial console, and identity when no cloud-init seed is used. */
-export function kernelCmdline(o: { root: string; identity: 'cmdline' | 'cloud-init'; address: string; prefixLength: number; gateway: string | undefined; hostname: string; publicKeyBlob: string }): string {
+export function kernelCmdline(o: {
+  root: string;
+  identity: 'cmdline' | 'cloud-init';
+  address: string;
+  prefixLength: number;
+  gateway: string | undefined;
+  hostname: string;
+  publicKeyBlob: string;
+}): string {
   const parts = [`root=${o.root}`, 'rw', 'console=ttyS0', 'quiet', 'panic=-1'];
   if (o.identity === 'cmdline') {
-    parts.push('cloud-init=disabled', `continuum_ip=${o.address}/${o.prefixLength}`, `continuum_hostname=${o.hostname}`, `continuum_key=${o.publicKeyBlob}`);
+    parts.push(
+      'cloud-init=disabled',
+      `continuum_ip=${o.address}/${o.prefixLength}`,
+      `continuum_hostname=${o.hostname}`,
+      `continuum_key=${o.publicKeyBlob}`,
+    );
     if (o.gateway !== undefined) parts.push(`continuum_gw=${o.gateway}`);
   } else {
     parts.push('cloud-init=enabled', 'ds=nocloud');
@@ -48,24 +61,38 @@ export function kernelCmdline(o: { root: string; identity: 'cmdline' | 'cloud-in
  * throttling in bytes/s, converted from MB/s (upstream passed the MB/s number as bytes/s).
  */
 export function qemuArgs(vm: VmSpec): string[] {
-  const accel = vm.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', `tcg,tb-size=${vm.tbSizeMiB}`];
+  const accel =
+    vm.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', `tcg,tb-size=${vm.tbSizeMiB}`];
   const read = mbpsToBytesPerSec(vm.diskReadMBps);
   const write = mbpsToBytesPerSec(vm.diskWriteMBps);
-  const throttle = [read > 0 ? `,throttling.bps-read=${read}` : '', write > 0 ? `,throttling.bps-write=${write}` : ''].join('');
+  const throttle = [
+    read > 0 ? `,throttling.bps-read=${read}` : '',
+    write > 0 ? `,throttling.bps-write=${write}` : '',
+  ].join('');
   const args = [
-    '-name', `${vm.domain},process=qemu-${vm.domain}`,
+    '-name',
+    `${vm.domain},process=qemu-${vm.domain}`,
     ...accel,
-    '-machine', 'pc',
-    '-m', String(vm.memoryMiB),
-    '-smp', String(vm.vcpus),
-    '-display', 'none',
+    '-machine',
+    'pc',
+    '-m',
+    String(vm.memoryMiB),
+    '-smp',
+    String(vm.vcpus),
+    '-display',
+    'none',
     '-no-reboot',
     '-daemonize',
-    '-pidfile', vm.pidfile,
-    '-serial', `file:${vm.consoleLog}`,
-    '-drive', `file=${vm.overlay},if=virtio,format=qcow2,cache=unsafe${throttle}`,
-    '-netdev', `tap,id=n0,ifname=${vm.tap},script=no,downscript=no`,
-    '-device', `virtio-net-pci,netdev=n0,mac=${vm.mac}`,
+    '-pidfile',
+    vm.pidfile,
+    '-serial',
+    `file:${vm.consoleLog}`,
+    '-drive',
+    `file=${vm.overlay},if=virtio,format=qcow2,cache=unsafe${throttle}`,
+    '-netdev',
+    `tap,id=n0,ifname=${vm.tap},script=no,downscript=no`,
+    '-device',
+    `virtio-net-pci,netdev=n0,mac=${vm.mac}`,
   ];
   if (vm.kernel !== undefined) {
     args.push('-kernel', vm.kernel, '-append', vm.cmdline);

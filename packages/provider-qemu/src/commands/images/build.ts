@@ -1,7 +1,8 @@
 import { Command, Flags } from '@oclif/core';
 
 export default class ImagesBuild extends Command {
-  static override description = 'Build the QEMU guest base image (Debian via debootstrap; only the distribution mirror is needed), cached by content hash';
+  static override description =
+    'Build the QEMU guest base image (Debian via debootstrap; only the distribution mirror is needed), cached by content hash';
   static override examples = ['<%= config.bin %> images build', '<%= config.bin %> images build --force'];
   static override flags = {
     force: Flags.boolean({ description: 'rebuild even if an image with the same recipe hash is cached' }),
@@ -24,7 +25,16 @@ export default class ImagesBuild extends Command {
       const res = await buildBaseImage({ force: flags.force, log });
       const node = imagePackages(res.image).get('nodejs');
       if (flags.json) {
-        this.log(JSON.stringify({ key: res.image.key, dir: res.image.dir, cached: res.cached, seconds: res.seconds, steps: res.steps, guestNodejs: node ?? null }));
+        this.log(
+          JSON.stringify({
+            key: res.image.key,
+            dir: res.image.dir,
+            cached: res.cached,
+            seconds: res.seconds,
+            steps: res.steps,
+            guestNodejs: node ?? null,
+          }),
+        );
         return;
       }
       this.log(res.cached ? `cached: ${res.image.key}` : `built ${res.image.key} in ${res.seconds} s`);
@@ -32,7 +42,10 @@ export default class ImagesBuild extends Command {
       if (node !== undefined) this.log(`  guest nodejs ${node}`);
     } catch (error) {
       const e = error as { code?: string; message: string; hint?: string };
-      this.error(`${e.message}${e.hint ? `\n${e.hint}` : ''}`, { code: e.code ?? 'QEMU_IMAGE_BUILD_FAILED', exit: 1 });
+      this.error(`${e.message}${e.hint ? `\n${e.hint}` : ''}`, {
+        code: e.code ?? 'QEMU_IMAGE_BUILD_FAILED',
+        exit: 1,
+      });
     }
   }
 }

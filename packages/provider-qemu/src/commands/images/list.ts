@@ -9,7 +9,18 @@ export default class ImagesList extends Command {
     const { listImages, imagesDir } = await import('../../images/cache.js');
     const images = listImages();
     if (flags.json) {
-      this.log(JSON.stringify(images.map((i) => ({ key: i.key, kind: i.manifest.kind, parent: i.manifest.parent ?? null, builtAt: i.manifest.builtAt, sizeBytes: i.sizeBytes, dir: i.dir }))));
+      this.log(
+        JSON.stringify(
+          images.map((i) => ({
+            key: i.key,
+            kind: i.manifest.kind,
+            parent: i.manifest.parent ?? null,
+            builtAt: i.manifest.builtAt,
+            sizeBytes: i.sizeBytes,
+            dir: i.dir,
+          })),
+        ),
+      );
       return;
     }
     if (images.length === 0) {
@@ -17,7 +28,9 @@ export default class ImagesList extends Command {
       return;
     }
     for (const i of images) {
-      this.log(`${i.key}\t${i.manifest.kind}${i.manifest.parent ? ` on ${i.manifest.parent}` : ''}\t${(i.sizeBytes / 2 ** 20).toFixed(0)} MiB\t${i.manifest.builtAt}`);
+      this.log(
+        `${i.key}\t${i.manifest.kind}${i.manifest.parent ? ` on ${i.manifest.parent}` : ''}\t${(i.sizeBytes / 2 ** 20).toFixed(0)} MiB\t${i.manifest.builtAt}`,
+      );
     }
   }
 }

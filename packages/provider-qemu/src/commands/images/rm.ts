@@ -12,7 +12,10 @@ export default class ImagesRm extends Command {
       this.log(`removed ${args.key}`);
     } catch (error) {
       const e = error as { code?: string; message: string; hint?: string };
-      this.error(`${e.message}${e.hint ? `\n${e.hint}` : ''}`, { code: e.code ?? 'QEMU_IMAGE_RM_FAILED', exit: 1 });
+      this.error(`${e.message}${e.hint ? `\n${e.hint}` : ''}`, {
+        code: e.code ?? 'QEMU_IMAGE_RM_FAILED',
+        exit: 1,
+      });
     }
   }
 }
