@@ -1,6 +1,6 @@
 import { ContinuumError, measureRttMatrix } from '@continuum/plugin-api';
 import type { EmulationReport, Logger, Node, Topology } from '@continuum/plugin-api';
-import { guestTcCommands, guestTcResetCommand, parseRouteDevice } from './guest-tc.js';
+import { guestTcCommands, guestTcResetCommand, parseRouteDevice, tcBatch } from './guest-tc.js';
 
 /** Run a command as root on a guest (the SSH user has passwordless sudo on GCE images). */
 export const asRoot = (command: readonly string[]): string[] => ['sudo', '-n', ...command];
@@ -98,14 +98,14 @@ export async function applyGuestEmulation(
           );
       }
       await node.exec(asRoot(guestTcResetCommand(iface)), { check: false, timeoutMs: 15_000 });
-      for (const command of guestTcCommands({
+      // One `tc -batch` per node instead of ~70 SSH round trips on a 100-node run; tc stops at the first error.
+      const commands = guestTcCommands({
         iface,
         self: { address: node.address, tier: node.tier },
         peers,
         links,
-      })) {
-        await node.exec(asRoot(command), { timeoutMs: 15_000 });
-      }
+      });
+      await node.exec(asRoot(['tc', '-batch', '-']), { input: tcBatch(commands), timeoutMs: 30_000 });
       options.log.debug(`${node.name}: tc applied on ${iface}`);
     }),
   );

@@ -129,3 +129,13 @@ export function guestTcResetCommand(iface: string): string[] {
 export function parseRouteDevice(output: string): string | undefined {
   return /\bdev\s+(\S+)/.exec(output)?.[1];
 }
+
+/** The same commands as input for `tc -batch -` (one line each, without the leading `tc`). */
+export function tcBatch(commands: readonly (readonly string[])[]): string {
+  const lines = commands.map((argv) => {
+    if (argv[0] !== 'tc' || argv.some((a) => /[\s"'\\#]/.test(a)))
+      throw new Error(`not a plain tc command: ${argv.join(' ')}`);
+    return argv.slice(1).join(' ');
+  });
+  return `${lines.join('\n')}\n`;
+}

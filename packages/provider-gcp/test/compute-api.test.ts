@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { ComputeApi } from '../src/gcp/compute-api.js';
 import { classifyGcpError, toContinuumError } from '../src/gcp/errors.js';
 import { cleanByLabel } from '../src/clean.js';
-import { startFakeCompute, type FakeCompute } from './support/fake-compute.js';
+import { startFakeCompute, type FakeCompute } from '../src/testing/fake-compute.js';
 import { makeServiceAccount } from './support/credentials.js';
 
 const PROJECT = 'continuum-test-1';

@@ -15,6 +15,7 @@ function scriptedGuest(
   info: Pick<NodeInfo, 'name' | 'tier' | 'role' | 'address'>,
   rttTo: (address: string) => number,
   log: string[],
+  batches: string[] = [],
 ): Node {
   let netemInstalled = false;
   const exec = (command: readonly string[], _opts?: ExecOptions): Promise<ExecResult> => {
@@ -34,6 +35,10 @@ function scriptedGuest(
     }
     if (line.startsWith('ip -o route get'))
       return ok(`${command[4]} dev ens4 src ${info.address} uid 1000 \\    cache \n`);
+    if (line === 'sudo -n tc -batch -') {
+      batches.push(_opts?.input ?? '');
+      return ok();
+    }
     if (line.startsWith('sudo -n tc')) return ok();
     if (command[0] === 'ping') {
       const target = command.at(-1) as string;
@@ -85,11 +90,13 @@ describe('guest emulation orchestration', () => {
 
   it('installs netem when missing, shapes as root on the detected interface, and measures the matrix', async () => {
     const log: string[] = [];
+    const batches: string[] = [];
     const nodes = topology.nodes.map((n) =>
       scriptedGuest(
         { name: n.name, tier: n.tier, role: n.role, address: addresses[n.name] as string },
         (target) => (tierOf(target) !== n.tier ? 90.3 : 0.4),
         log,
+        batches,
       ),
     );
     const report = await applyGuestEmulation(nodes, topology, { log: createMemoryLogger() });
@@ -102,11 +109,15 @@ describe('guest emulation orchestration', () => {
       'linux-modules-extra',
       'route get',
       'qdisc del dev ens4 root',
-      'qdisc add dev ens4 root handle 1: htb',
+      'tc -batch -',
     ];
     const positions = order.map((needle) => cloudLog.findIndex((l) => l.includes(needle)));
     expect(positions.every((p, i) => p >= 0 && (i === 0 || p > (positions[i - 1] as number)))).toBe(true);
-    expect(cloudLog.filter((l) => l.startsWith('cloud0: sudo -n tc filter'))).toHaveLength(2);
+    // One batch per node; the cloud node's starts with the htb root and has a filter per endpoint.
+    expect(batches).toHaveLength(3);
+    const cloudBatch = batches.find((b) => b.includes('10.0.2.3/32') && b.includes('10.0.2.2/32')) ?? '';
+    expect(cloudBatch.split('\n')[0]).toBe('qdisc add dev ens4 root handle 1: htb');
+    expect(cloudBatch.match(/^filter add/gm)).toHaveLength(2);
     expect(log.some((l) => l.includes(' tc ') && !l.includes('sudo -n tc'))).toBe(false);
     // cloud<->endpoint configured RTT is 2 x 45 ms; endpoint<->endpoint is unshaped (0).
     const ce = report.measurements.find((m) => m.fromTier !== m.toTier);
@@ -125,7 +136,7 @@ describe('guest emulation orchestration', () => {
     );
     const report = await applyGuestEmulation(nodes, topology, { log: createMemoryLogger(), iface: 'ens5' });
     expect(log.some((l) => l.includes('route get'))).toBe(false);
-    expect(log.some((l) => l.includes('dev ens5 root handle 1: htb'))).toBe(true);
+    expect(log.some((l) => l.includes('tc qdisc del dev ens5 root'))).toBe(true);
     expect(report.warnings.join('\n')).toMatch(/measured 120\.\d+ ms vs configured 90 ms/);
     const none = await applyGuestEmulation(
       nodes,

@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { resolveLinks, runTag } from '@continuum/plugin-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { guestTcCommands, guestTcResetCommand } from '../src/guest-tc.js';
+import { guestTcCommands, guestTcResetCommand, tcBatch } from '../src/guest-tc.js';
 
 /**
  * The generated argv lists run through the real `tc` inside a network namespace that stands in
@@ -70,5 +70,18 @@ describe.skipIf(!isRoot)('guest tc commands on a real kernel (network namespace,
     }
     expect(run(guestTcResetCommand('ens4')).code).toBe(0);
     expect(run(['tc', 'class', 'show', 'dev', 'ens4']).out).toBe('');
+    // The batch form the provider sends over SSH is accepted too (netem lines left out here when the kernel lacks it).
+    const commands = guestTcCommands({
+      iface: 'ens4',
+      self: { address: '10.0.0.2', tier: 'cloud' },
+      peers,
+      links,
+    }).filter((c) => !netemMissing || !c.includes('netem'));
+    const batch = spawnSync('ip', ['netns', 'exec', ns, 'tc', '-batch', '-'], {
+      input: tcBatch(commands),
+      encoding: 'utf8',
+    });
+    expect([batch.status, batch.stderr]).toEqual([0, '']);
+    expect(run(['tc', 'filter', 'show', 'dev', 'ens4']).out.match(/flowid 1:2/g)?.length).toBe(2);
   });
 });

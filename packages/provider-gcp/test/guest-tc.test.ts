@@ -91,4 +91,12 @@ describe('guest tc (upstream model: htb per destination tier + u32 + netem)', ()
     expect(parseRouteDevice('10.0.1.2 via 10.0.0.1 dev ens4 src 10.0.0.2 uid 1000 \\    cache')).toBe('ens4');
     expect(parseRouteDevice('RTNETLINK answers: Network is unreachable')).toBeUndefined();
   });
+
+  it('renders tc -batch input and refuses anything that is not a plain tc argv', () => {
+    expect(tcBatch([['tc', 'qdisc', 'add', 'dev', 'ens4', 'root', 'handle', '1:', 'htb']])).toBe(
+      'qdisc add dev ens4 root handle 1: htb\n',
+    );
+    expect(() => tcBatch([['tc', 'qdisc', 'add', 'dev', 'ens4 root']])).toThrow(/not a plain tc command/);
+    expect(() => tcBatch([['sh', '-c', 'x']])).toThrow(/not a plain tc command/);
+  });
 });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import provider from '../src/index.js';
 import type { GcpState } from '../src/index.js';
 import { parseGcpOptions, type GcpOptions } from '../src/options.js';
-import { startFakeCompute, type FakeCompute } from './support/fake-compute.js';
+import { startFakeCompute, type FakeCompute } from '../src/testing/fake-compute.js';
 import { makeServiceAccount } from './support/credentials.js';
 import { startSshd, type TestSshd } from './support/sshd.js';
 
