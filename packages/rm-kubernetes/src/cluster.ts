@@ -46,6 +46,7 @@ export interface KubeCluster {
   /** Continuum node name → Kubernetes node name. */
   nodes: Record<string, string>;
   readyAfterMs: number;
+  runtimeImage: string | null;
   /** What monitors need: the API and the kubelet/cAdvisor metrics paths proxied by it. */
   observability: {
     enabled: boolean;
@@ -201,7 +202,7 @@ export async function installCluster(
   }
   const workers = plan.readyNodes.filter((n) => n.role !== 'cloud-controller');
   const images = createContainerdImageDelivery({ cacheDir: ctx.workDir, log: ctx.log });
-  await Promise.all(workers.map((n) => images.ensure(n)));
+  const runtimeImages = await Promise.all(workers.map((n) => images.ensure(n)));
   if (ctx.config.cacheWorker) await warmUp(ctx, client, workers);
   const observability = ctx.config.observability
     ? {
@@ -224,6 +225,8 @@ export async function installCluster(
     namespace: ctx.config.namespace,
     nodes: Object.fromEntries(plan.readyNodes.map((n) => [n.name, k8sNodeName(n.name)])),
     readyAfterMs: Date.now() - started,
+    /** The runtime image (host node binary + libraries) present in containerd on every worker. */
+    runtimeImage: runtimeImages[0] ?? null,
     pollsUntilReady: ready.polls,
     observability,
   };

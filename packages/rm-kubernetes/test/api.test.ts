@@ -4,12 +4,15 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHostNode, createMemoryLogger } from '@continuum/plugin-api';
 import {
+  TIMING_COLUMNS,
   connect,
   createJobRunner,
   runDeploymentBenchmark,
   waitForNodesReady,
   type JobRecord,
 } from '../src/index.js';
+import { createTestContext } from '@continuum/plugin-api/testing';
+import deploymentApp, { deploymentOptionsSchema } from '../src/deployment-app.js';
 import { fakeApiServer } from './helpers.js';
 import { scriptedCluster } from './fake-cluster.js';
 
@@ -205,4 +208,48 @@ describe('deployment benchmark end to end against the scripted API', () => {
       expect(cluster.deleted.length).toBe(method === 'file' || method === 'call' ? 3 : 1);
     }, 30_000);
   }
+});
+
+describe('deployment-benchmark application (config-selectable) against the scripted API', () => {
+  it('runs the cache run and all four methods and returns upstream-style tables', async () => {
+    const cluster = await scriptedCluster({ pendingMs: 80, runMs: 5_000 });
+    closers.push(cluster.close);
+    const ctx = createTestContext({
+      config: deploymentOptionsSchema.parse({
+        method: 'all',
+        replicas: 2,
+        sleepSeconds: 5,
+        timeoutSeconds: 20,
+      }),
+      outputs: {
+        cluster: {
+          kubeconfig: cluster.kubeconfig,
+          apiServer: cluster.url,
+          namespace: 'default',
+          runtimeImage: 'continuum/node-runtime:test',
+        },
+      },
+    });
+    const result = await deploymentApp.benchmark(ctx);
+    expect(result.problems ?? []).toEqual([]);
+    expect(result.status).toBe('ok');
+    expect(result.tables.map((t) => t.id)).toEqual([
+      'deployment_pod',
+      'deployment_container',
+      'deployment_file',
+      'deployment_call',
+    ]);
+    for (const t of result.tables) {
+      expect(t.columns).toEqual([...TIMING_COLUMNS]);
+      expect(t.rows).toHaveLength(2);
+      expect(typeof t.rows[0]?.[6]).toBe('number');
+    }
+    expect(result.summary['call_deployed']).toBe(2);
+    expect(result.artifacts).toHaveLength(8);
+  }, 60_000);
+
+  it('says what to select when no Kubernetes cluster was installed', async () => {
+    const ctx = createTestContext({ config: deploymentOptionsSchema.parse({}) });
+    await expect(deploymentApp.benchmark(ctx)).rejects.toMatchObject({ code: 'DEPLOYMENT_NEEDS_KUBERNETES' });
+  });
 });

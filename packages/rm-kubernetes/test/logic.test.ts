@@ -264,8 +264,11 @@ describe('plugin contract and validate()', () => {
       continuum: PluginManifest;
     }
   ).continuum;
-  for (const c of capabilityContract({ manifest, load: () => Promise.resolve({ default: rm }) }))
-    it(c.name, c.run);
+  const load = (entry: string): Promise<Record<string, unknown>> =>
+    entry.endsWith('deployment-app.js')
+      ? import('../src/deployment-app.js')
+      : Promise.resolve({ default: rm });
+  for (const c of capabilityContract({ manifest, load })) it(c.name, c.run);
   it('reports upstream rule violations as diagnostics', async () => {
     const ctx = createTestContext({
       config: kubernetesOptionsSchema.parse({}),
