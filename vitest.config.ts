@@ -2,6 +2,6 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'examples/third-party-plugin'],
+    projects: ['packages/*', 'examples/third-party-plugin', 'tests/e2e'],
   },
 });
