@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -57,6 +57,7 @@ describe('options and bad input', () => {
       expect.objectContaining({ severity: 'error', path: 'application.options.model.onnx' }),
     );
     await expect(app.deploy!(ctx)).rejects.toMatchObject({ code: 'APP_MODEL_NOT_FOUND' });
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('more cores than the host has is reported before anything runs', async () => {

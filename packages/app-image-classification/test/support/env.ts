@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -135,6 +135,7 @@ export async function makeCluster(
     runner: createProcessRunner(nodes, { logDir: join(dir, 'logs') }),
     stop: async () => {
       await Promise.all(Object.values(brokers).map((b) => b.stop()));
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
