@@ -5,6 +5,7 @@ import {
   guestTcResetCommand,
   netemArgs,
   parseRouteDevice,
+  tcBatch,
   tierClass,
 } from '../src/guest-tc.js';
 
