@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ensureBuiltinModel, PACKAGE_DIR } from '../src/model/resolve.js';
+import { ensureBuiltinModel, PACKAGE_DIR, resolveModel } from '../src/model/resolve.js';
 import { createClassifier } from '../src/runtime/classifier.js';
 
 /**
@@ -53,5 +53,24 @@ describe('nsfwjs Keras → ONNX converter', () => {
       'Porn',
       'Sexy',
     ]);
+  });
+
+  it('a custom model (any ONNX classifier + labels file) loads and classifies like the built-in one', async () => {
+    const builtin = ensureBuiltinModel('mobilenet-v2');
+    const custom = resolveModel(
+      { onnx: builtin.onnxPath, labels: builtin.labelsPath, inputSize: 224, layout: 'nhwc' },
+      '/',
+    );
+    expect(custom.hash).toMatch(/^[0-9a-f]{16}$/);
+    const jpeg = readFileSync(join(PACKAGE_DIR, 'assets', 'images', 'chelsea.jpg'));
+    const [a, b] = await Promise.all([createClassifier(builtin), createClassifier(custom)]);
+    try {
+      const [ra, rb] = [await a.classify(jpeg), await b.classify(jpeg)];
+      expect(rb.top5).toEqual(ra.top5);
+      expect(rb.top5[0]!.label).toBe('Neutral');
+      expect(rb.top5).toHaveLength(5);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
   });
 });
