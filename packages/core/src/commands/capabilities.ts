@@ -6,7 +6,7 @@ export default class Capabilities extends BaseCommand<typeof Capabilities> {
   static override examples = ['<%= config.bin %> capabilities', '<%= config.bin %> capabilities --json'];
 
   async run(): Promise<unknown> {
-    const { columns } = await import('../engine/plan.js');
+    const { columns } = await import('../engine/columns.js');
     const registry = this.registry();
     const rows = registry.entries.map((e) => {
       const plugin = this.config.getPluginsList().find((p) => p.name === e.pluginName);

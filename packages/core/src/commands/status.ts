@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Args } from '@oclif/core';
 import type { Infrastructure } from '@continuum/plugin-api';
 import { BaseCommand } from '../base-command.js';
@@ -14,18 +16,20 @@ export default class Status extends BaseCommand<typeof Status> {
   async run(): Promise<unknown> {
     const { listRunIds, currentRunId, resolveRunDir } = await import('../engine/run-engine.js');
     const { StateFile } = await import('../engine/state.js');
-    const { columns } = await import('../engine/plan.js');
+    const { columns } = await import('../engine/columns.js');
     const base = this.flags['run-dir'];
     const current = currentRunId(base);
     if (this.args.run === undefined) {
       const runs = listRunIds(base).map((id) => {
         try {
-          const s = StateFile.load(resolveRunDir(base, id).dir).value;
+          const dir = resolveRunDir(base, id).dir;
+          const s = StateFile.load(dir).value;
           return {
             id,
             current: id === current,
             createdAt: s.createdAt,
             status: s.status,
+            result: resultStatus(dir),
             config: s.configPath ?? '',
             steps: s.steps.map((x) => `${x.kind}/${x.name}:${x.status}`),
           };
@@ -35,6 +39,7 @@ export default class Status extends BaseCommand<typeof Status> {
             current: id === current,
             createdAt: '',
             status: `unreadable (${(error as Error).message})`,
+            result: '',
             config: '',
             steps: [],
           };
@@ -44,8 +49,8 @@ export default class Status extends BaseCommand<typeof Status> {
       else
         this.say(
           columns(
-            ['RUN', 'CREATED', 'STATUS', 'CONFIG'],
-            runs.map((r) => [`${r.current ? '*' : ' '} ${r.id}`, r.createdAt, r.status, r.config]),
+            ['RUN', 'CREATED', 'STATUS', 'RESULT', 'CONFIG'],
+            runs.map((r) => [`${r.current ? '*' : ' '} ${r.id}`, r.createdAt, r.status, r.result, r.config]),
           ),
         );
       return { runs };
@@ -104,5 +109,16 @@ export default class Status extends BaseCommand<typeof Status> {
       steps: state.steps.map(({ state: _s, ...rest }) => rest),
       nodes,
     };
+  }
+}
+
+/** The results.json status of a run (ok, partial, failed, interrupted), '-' before any results. */
+function resultStatus(runDir: string): string {
+  try {
+    return (
+      (JSON.parse(readFileSync(join(runDir, 'results.json'), 'utf8')) as { status?: string }).status ?? '-'
+    );
+  } catch {
+    return '-';
   }
 }

@@ -8,6 +8,7 @@ import { hostInfo } from './host.js';
 import type { Output } from './output.js';
 import type { Selected } from './selection.js';
 import { stepId } from './selection.js';
+import { columns } from './columns.js';
 
 export interface PlanSection {
   capability: string;
@@ -91,14 +92,4 @@ export function renderTopology(topology: Topology): string {
   return lines.join('\n');
 }
 
-export function columns(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  return [header, ...rows]
-    .map((r) =>
-      r
-        .map((c, i) => (c ?? '').padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
+export { columns };
