@@ -8,3 +8,6 @@ import { loadOptions } from './first-party.js';
 process.env.OCLIF_DISABLE_LINKED_ESM_WARNING ??= '1';
 settings.enableAutoTranspile = false;
 await execute({ loadOptions: loadOptions(import.meta.url) });
+// The command is done and its output written (stdout/stderr writes are synchronous on Linux for
+// files and pipes). A timer or socket a plugin forgot must not keep the finished CLI alive.
+process.exit(process.exitCode ?? 0);
