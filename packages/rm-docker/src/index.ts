@@ -213,6 +213,17 @@ export default defineResourceManager<DockerOptions, DockerState>({
     ),
   async install(ctx) {
     const nodes = targetNodes(ctx.nodes);
+    const netns = nodes.filter((n) => n.access.kind === 'netns');
+    if (netns.length > 0 && ctx.config.network === 'host') {
+      // `--network host` would put the container in the host's namespace, outside the node's emulated links.
+      throw new ContinuumError(
+        'DOCKER_NETNS_NODES',
+        `Nodes ${netns.map((n) => n.name).join(', ')} are network namespaces: their Docker containers would not see the emulated links.`,
+        {
+          hint: 'Use VM nodes (provider qemu/gcp) with the docker resource manager, or no resource manager (the built-in process runner) on the local provider.',
+        },
+      );
+    }
     const endpoint: DockerEndpoint = { host: ctx.config.dockerHost };
     await ctx.state.set({ containers: ctx.state.get()?.containers ?? [] });
     await prepareDockerNodes(nodes, endpoint, {

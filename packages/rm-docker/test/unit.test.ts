@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { capabilityContract, createTestContext } from '@continuum/plugin-api/testing';
-import type { PluginManifest } from '@continuum/plugin-api';
+import { createHostNode, type PluginManifest } from '@continuum/plugin-api';
 import rm, {
+  type DockerOptions,
+  type DockerState,
   containerName,
   mistDiagnostics,
   parseLdd,
@@ -113,6 +115,26 @@ describe('mist node-count rules (upstream §2.7)', () => {
     const uneven = mistDiagnostics(topo(0, 2, 3));
     expect(uneven).toHaveLength(1);
     expect(uneven[0]?.message).toContain('3 endpoints cannot be spread evenly over 2 edge nodes');
+  });
+});
+
+describe('bad input', () => {
+  it('refuses network-namespace nodes (containers would bypass the emulated links)', async () => {
+    const node = createHostNode({
+      name: 'edge0',
+      tier: 'edge',
+      role: 'edge',
+      address: '10.0.0.2',
+      limits: { cores: 1, cpuQuota: 1, memoryMiB: 256 },
+      access: { kind: 'netns', namespace: 'ct-x-edge0', shell: 'ip netns exec ct-x-edge0 sh' },
+      sharesHostFilesystem: true,
+    });
+    const ctx = createTestContext<DockerOptions, DockerState>({
+      config: { network: 'host', installDocker: false },
+      tiers: { edge: { nodes: 1 }, endpoint: { nodes: 1 } },
+      nodes: [node],
+    });
+    await expect(rm.install(ctx)).rejects.toMatchObject({ code: 'DOCKER_NETNS_NODES' });
   });
 });
 
