@@ -33,6 +33,13 @@ describe('error classification', () => {
     );
     expect(classifyGcpError(Object.assign(new Error('x'), { status: 503 })).kind).toBe('unavailable');
     expect(classifyGcpError(Object.assign(new Error('x'), { status: 429 })).kind).toBe('rate-limit');
+    expect(
+      classifyGcpError(
+        new Error(
+          'Could not load the default credentials. Browse to https://cloud.google.com/docs/authentication/getting-started for more information.',
+        ),
+      ).kind,
+    ).toBe('unauthenticated');
   });
 
   it('maps failed operations', () => {

@@ -238,6 +238,13 @@ describe('capability contract', () => {
     continuum: Parameters<typeof capabilityContract>[0]['manifest'];
   };
   it('exports a branded provider', () => expect(isCapability(provider)).toBe(true));
+  it('publishes a JSON Schema of its options for editors', () => {
+    const schema = provider.jsonSchema!() as { properties?: Record<string, unknown>; required?: string[] };
+    expect(Object.keys(schema.properties ?? {})).toEqual(
+      expect.arrayContaining(['project', 'zone', 'credentials', 'machineTypes', 'sshSourceCidr']),
+    );
+    expect(schema.required).toEqual(expect.arrayContaining(['project', 'zone']));
+  });
   for (const c of capabilityContract({
     manifest: pkg.continuum,
     load: () => import('../src/index.js'),

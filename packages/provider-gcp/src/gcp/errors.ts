@@ -161,6 +161,15 @@ export function classifyGcpError(error: unknown): GcpErrorInfo {
   ) {
     return { kind: 'unavailable', status, reason: networkCode, message };
   }
+  // google-auth-library's own failures (no ADC found, revoked key) come without an HTTP status.
+  if (
+    status === undefined &&
+    /Could not load the default credentials|invalid_grant|unauthorized_client|Could not refresh access token/i.test(
+      message,
+    )
+  ) {
+    return { kind: 'unauthenticated', status, reason, message };
+  }
   const byReason = reason !== undefined ? kindFromReason(reason, message) : undefined;
   const byCode = reason !== undefined && byReason === undefined ? kindFromCode(reason, message) : undefined;
   const kind =
