@@ -117,7 +117,7 @@ function placement(node: Node, model: ResolvedModel, entry: 'worker' | 'endpoint
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /** A deadline that never keeps the process alive on its own (the race it is in may finish first). */
-const deadline = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
+const unrefDelay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
 
 async function waitForReady(r: Running, signal: AbortSignal): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
@@ -393,7 +393,7 @@ export async function runBenchmark(
         const result = await Promise.race([
           r.exit,
           aborted,
-          deadline(Math.max(0, left)).then(() => 'timeout' as const),
+          unrefDelay(Math.max(0, left)).then(() => 'timeout' as const),
         ]);
         if (result === 'aborted') {
           await stopAll();
