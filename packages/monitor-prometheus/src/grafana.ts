@@ -113,5 +113,5 @@ export function dashboardJson(runId: string): Record<string, unknown> {
 
 /** What a person runs to view the dashboards when Grafana is not started by the monitor. */
 export function grafanaHowTo(provisioningDir: string, prometheusUrl: string): string {
-  return `Grafana is not installed here. To view the dashboards: install Grafana and run \`GF_PATHS_PROVISIONING=${provisioningDir} grafana-server\` (datasource ${prometheusUrl}, while the run is kept), or open ${prometheusUrl}/graph directly.`;
+  return `Grafana is not installed here. Dashboards and datasource are provisioned in ${provisioningDir}: with Grafana installed, run \`GF_PATHS_PROVISIONING=${provisioningDir} grafana-server\` while the run is kept (\`continuum up\` or \`run --keep\`; Prometheus at ${prometheusUrl}, also browsable at ${prometheusUrl}/graph). After teardown the series stay in series.json/series.csv and the TSDB in this run directory.`;
 }

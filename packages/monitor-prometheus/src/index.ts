@@ -1,7 +1,7 @@
 import { defineMonitor, type Diagnostic, type PlanItem } from '@continuum/plugin-api';
 import { z } from 'zod';
 import { collect } from './collect.js';
-import { binaryVersion, cgroupSources, install, nodeExporterTargets, toJson } from './install.js';
+import { binaryVersion, install, nodeExporterTargets, toJson } from './install.js';
 import { prometheusOptionsSchema, resolveOptions, type PrometheusOptions } from './options.js';
 import type { PrometheusState } from './state.js';
 import { onPhase, teardown } from './teardown.js';
@@ -50,8 +50,7 @@ export default defineMonitor<PrometheusOptions, PrometheusState>({
     });
     const vms = nodeExporterTargets(ctx.nodes, options.nodeExporterPort).length;
     if (vms > 0) items.push({ resource: 'scrape-target', name: 'node-exporter', details: { targets: vms } });
-    if (cgroupSources(ctx.nodes).length > 0 || ctx.nodes.length === 0)
-      items.push({ resource: 'files', name: 'grafana provisioning' });
+    items.push({ resource: 'files', name: 'grafana provisioning (datasource + dashboard)' });
     return Promise.resolve(items);
   },
   install: async (ctx) => toJson(await install(ctx)),

@@ -243,6 +243,11 @@ export async function install(ctx: Ctx): Promise<PrometheusOutput> {
       howTo = `Grafana did not start (${ready.reason}); ${grafanaHowTo(provisioningDir, datasourceUrl)}`;
     }
   } else howTo = grafanaHowTo(provisioningDir, datasourceUrl);
+  notes.push(
+    grafanaUrl !== null
+      ? `Grafana: ${grafanaUrl} (dashboards provisioned from ${provisioningDir})`
+      : (howTo ?? ''),
+  );
 
   state.notes = notes;
   await save();

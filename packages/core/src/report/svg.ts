@@ -80,7 +80,7 @@ export interface LineChartOptions {
 }
 
 export function lineChart(o: LineChartOptions): string {
-  const W = o.width ?? 720;
+  const W = o.width ?? 640;
   const H = o.height ?? 300;
   const m = { l: 60, r: 20, t: 30, b: 45 };
   const series = o.series
@@ -171,7 +171,7 @@ export function barChart(o: {
   reference?: { value: number; label: string };
   width?: number;
 }): string {
-  const W = o.width ?? 720;
+  const W = o.width ?? 640;
   const rowH = 22;
   const m = { l: 170, r: 110, t: 30, b: 30 };
   const bars = o.bars.filter((b) => b.value !== null && Number.isFinite(b.value));
@@ -211,7 +211,7 @@ export function ganttChart(o: {
   items: { label: string; start: number; end: number; failed?: boolean }[];
   width?: number;
 }): string {
-  const W = o.width ?? 720;
+  const W = o.width ?? 640;
   if (o.items.length === 0) return emptyChart(o.title, W, 'no phases');
   const rowH = 22;
   const m = { l: 110, r: 90, t: 30, b: 30 };
