@@ -222,7 +222,12 @@ export async function provisionNetns(ctx: Ctx): Promise<Infrastructure> {
   if (backend === 'none')
     warnings.push('Link emulation is off (infrastructure.network.emulation: false): links are unshaped.');
 
-  const v = ctx.config.validation;
+  // The config's network section decides what is measured; provider options only tune how.
+  const v = {
+    ...ctx.config.validation,
+    rtt: ctx.config.validation.rtt && (ctx.topology.network.validate ?? true),
+    throughput: ctx.config.validation.throughput && (ctx.topology.network.throughput ?? true),
+  };
   let throughputTool: string | undefined;
   if (backend !== 'none' && (v.rtt || v.throughput)) {
     t = performance.now();
