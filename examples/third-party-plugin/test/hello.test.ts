@@ -1,10 +1,21 @@
-import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { NodeInfo, PluginManifest } from '@continuum/plugin-api';
 import { createHostNode, createProcessRunner, validateWithSchema } from '@continuum/plugin-api';
 import { capabilityContract, createTestContext } from '@continuum/plugin-api/testing';
 import hello, { parseHelloLine, type HelloOptions } from '../src/index.js';
+
+const dirs: string[] = [];
+const scratch = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'hello-test-'));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   continuum: PluginManifest;
@@ -15,7 +26,8 @@ describe('hello plugin contract', () => {
     manifest: pkg.continuum,
     load: (entry) =>
       import(new URL(`../${entry.replace('./dist/', 'src/').replace(/\.js$/, '.ts')}`, import.meta.url).href),
-    makeContext: () => createTestContext<unknown, unknown>({ config: { greeting: 'hi', timeout: 5 } }),
+    makeContext: () =>
+      createTestContext<unknown, unknown>({ config: { greeting: 'hi', timeout: 5 }, runDir: scratch() }),
   })) {
     it(c.name, c.run);
   }
@@ -48,6 +60,7 @@ describe('hello options', () => {
 describe('hello benchmark on host-process nodes', () => {
   it('runs a component on every node and reports hostname and uptime', async () => {
     const base = createTestContext({
+      runDir: scratch(),
       config: { greeting: 'hi', timeout: 10 },
       tiers: { cloud: { nodes: 1 }, endpoint: { nodes: 2 } },
     });

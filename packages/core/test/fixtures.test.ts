@@ -1,14 +1,14 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { PluginManifest, Provider } from '@continuum/plugin-api';
 import { capabilityContract, createTestContext, providerContract } from '@continuum/plugin-api/testing';
+import { tempDir } from './helpers/tmp.js';
 
 // The fixture plugins the integration tests use meet the same contract kits as real plugins.
 const root = new URL('./fixtures/plugins/', import.meta.url);
-const markerDir = mkdtempSync(join(tmpdir(), 'continuum-fixture-contract-'));
+const markerDir = tempDir('continuum-fixture-contract-');
 
 for (const name of ['provider-fake', 'os-fake', 'app-fake', 'monitor-fake']) {
   const dir = new URL(`${name}/`, root);
@@ -19,7 +19,11 @@ for (const name of ['provider-fake', 'os-fake', 'app-fake', 'monitor-fake']) {
     for (const c of capabilityContract({
       manifest,
       load: (entry) => import(new URL(entry, dir).href),
-      makeContext: () => createTestContext<unknown, unknown>({ config: { markerDir } }),
+      makeContext: () =>
+        createTestContext<unknown, unknown>({
+          config: { markerDir },
+          runDir: tempDir('continuum-fixture-run-'),
+        }),
       validOptions: Object.fromEntries(manifest.capabilities.map((cap) => [cap.name, { markerDir }])),
     })) {
       it(c.name, c.run);
@@ -38,6 +42,7 @@ describe('fixture provider-fake: provider contract', async () => {
       createTestContext({
         config: { markerDir, hang: false, teardownDelayMs: 0 },
         tiers: { cloud: { nodes: 1 }, endpoint: { nodes: 2 } },
+        runDir: tempDir('continuum-fixture-run-'),
       }),
     assertNothingLeft: () => {
       expect(readdirSync(markerDir)).toEqual([]);

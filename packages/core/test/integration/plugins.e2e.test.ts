@@ -11,10 +11,10 @@ const EXAMPLE = join(REPO, 'examples', 'third-party-plugin');
 const PLUGIN_API = join(REPO, 'packages', 'plugin-api');
 
 const box = new Sandbox();
-const packs = mkdtempSync(join(tmpdir(), 'continuum-packs-'));
+let packs = '';
 afterAll(() => {
   box.cleanup();
-  rmSync(packs, { recursive: true, force: true });
+  if (packs !== '') rmSync(packs, { recursive: true, force: true });
 });
 
 function pack(dir: string): string {
@@ -34,6 +34,7 @@ function pack(dir: string): string {
 
 describe('plugins: link and install (real oclif plugin-plugins)', () => {
   beforeAll(() => {
+    packs = mkdtempSync(join(tmpdir(), 'continuum-packs-'));
     expect(existsSync(join(EXAMPLE, 'dist', 'index.js')), 'build first: npm run build').toBe(true);
   });
 

@@ -28,14 +28,29 @@ export interface CliResult {
  * plugins never leak between tests or into the developer's home), working directory and marker dir.
  */
 export class Sandbox {
-  readonly dir = mkdtempSync(join(tmpdir(), 'continuum-e2e-'));
-  readonly markers = join(this.dir, 'markers');
-  readonly dataDir = join(this.dir, 'xdg-data', 'continuum');
+  private created: string | undefined;
+  private readonly pendingLinks: string[] = [];
   private readonly children = new Set<ChildProcess>();
 
-  constructor(readonly options: { firstParty?: boolean } = {}) {
-    mkdirSync(this.markers, { recursive: true });
-    mkdirSync(this.dataDir, { recursive: true });
+  constructor(readonly options: { firstParty?: boolean } = {}) {}
+
+  /** Created on first use, so a suite whose tests are all skipped leaves nothing behind. */
+  get dir(): string {
+    if (this.created === undefined) {
+      this.created = mkdtempSync(join(tmpdir(), 'continuum-e2e-'));
+      mkdirSync(join(this.created, 'markers'), { recursive: true });
+      mkdirSync(join(this.created, 'xdg-data', 'continuum'), { recursive: true });
+      this.writeLinks();
+    }
+    return this.created;
+  }
+
+  get markers(): string {
+    return join(this.dir, 'markers');
+  }
+
+  get dataDir(): string {
+    return join(this.dir, 'xdg-data', 'continuum');
   }
 
   env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -57,8 +72,15 @@ export class Sandbox {
     return env;
   }
 
-  /** Record fixture plugins as linked, exactly as `continuum plugins link` writes them. */
+  /** Record fixture plugins as linked, exactly as `continuum plugins link` writes them (when the sandbox is first used). */
   link(...names: string[]): void {
+    this.pendingLinks.push(...names);
+    if (this.created !== undefined) this.writeLinks();
+  }
+
+  private writeLinks(): void {
+    const names = this.pendingLinks.splice(0);
+    if (names.length === 0) return;
     const file = join(this.dataDir, 'package.json');
     const pjson = existsSync(file)
       ? (JSON.parse(readFileSync(file, 'utf8')) as { oclif: { plugins: unknown[] } } & Record<
@@ -133,7 +155,7 @@ export class Sandbox {
     for (const child of this.children) {
       if (child.exitCode === null && child.pid !== undefined) child.kill('SIGKILL');
     }
-    rmSync(this.dir, { recursive: true, force: true });
+    if (this.created !== undefined) rmSync(this.created, { recursive: true, force: true });
   }
 }
 

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/engine/config-schema.js';
@@ -7,6 +6,7 @@ import { loadConfigFile } from '../../src/engine/config-loader.js';
 import { yamlLocator } from '../../src/engine/source-map.js';
 import { resolveTopology } from '../../src/engine/topology.js';
 import { pathFromString } from '../../src/engine/validate.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const minimal = { infrastructure: { cloud: { nodes: 1, cores: 2, memory: 2, quota: 1 } } };
 
@@ -126,7 +126,7 @@ describe('YAML locations', () => {
 });
 
 describe('config loading', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'continuum-cfg-'));
+  const dir = tempDir('continuum-cfg-');
 
   it('reads YAML, JSON and TS configs by path, with locators for YAML/JSON', async () => {
     writeFileSync(join(dir, 'a.yaml'), 'infrastructure:\n  cloud: { nodes: 1 }\n');
@@ -147,14 +147,14 @@ describe('config loading', () => {
   });
 
   it('searches the directory when no path is given', async () => {
-    const d = mkdtempSync(join(tmpdir(), 'continuum-search-'));
+    const d = tempDir('continuum-search-');
     await expect(loadConfigFile(undefined, d)).rejects.toMatchObject({ code: 'CONFIG_NOT_FOUND' });
     writeFileSync(join(d, 'continuum.config.yaml'), 'infrastructure: { cloud: { nodes: 1 } }\n');
     expect((await loadConfigFile(undefined, d)).filepath).toBe(join(d, 'continuum.config.yaml'));
   });
 
   it('does not mistake a plugin declaration in package.json for a config', async () => {
-    const d = mkdtempSync(join(tmpdir(), 'continuum-plugin-dir-'));
+    const d = tempDir('continuum-plugin-dir-');
     writeFileSync(
       join(d, 'package.json'),
       JSON.stringify({ name: 'p', continuum: { apiVersion: 1, capabilities: [] } }),

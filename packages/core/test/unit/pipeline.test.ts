@@ -1,7 +1,6 @@
 // vitest asymmetric matchers (expect.objectContaining …) are typed `any`.
 /* eslint-disable @typescript-eslint/no-unsafe-assignment */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -25,6 +24,7 @@ import { runFlow } from '../../src/engine/run-flow.js';
 import type { Selected } from '../../src/engine/selection.js';
 import type { RunState } from '../../src/engine/state.js';
 import { resolveTopology } from '../../src/engine/topology.js';
+import { tempDir } from '../helpers/tmp.js';
 
 type Calls = string[];
 
@@ -134,7 +134,7 @@ function fakes(calls: Calls, behaviour: Record<string, 'fail' | 'bug' | 'hang' |
 }
 
 function setup(caps: Capability[], runOverrides: Record<string, unknown> = {}) {
-  const base = mkdtempSync(join(tmpdir(), 'continuum-pipe-'));
+  const base = tempDir('continuum-pipe-');
   const config = configSchema.parse({
     infrastructure: {
       cloud: { nodes: 1, cores: 1, memory: 1, quota: 1 },

@@ -1,10 +1,10 @@
 // vitest asymmetric matchers (expect.objectContaining …) are typed `any`.
 /* eslint-disable @typescript-eslint/no-unsafe-assignment */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Registry, type PluginLike } from '../../src/engine/registry.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const apiUrl = new URL('../../../plugin-api/dist/index.js', import.meta.url).href;
 
@@ -15,7 +15,7 @@ function plugin(
   files: Record<string, string> = {},
   version = '1.0.0',
 ): PluginLike {
-  const root = mkdtempSync(join(tmpdir(), `continuum-reg-${name.replace(/\W/g, '')}-`));
+  const root = tempDir(`continuum-reg-${name.replace(/\W/g, '')}-`);
   for (const [file, content] of Object.entries(files)) {
     mkdirSync(join(root, file, '..'), { recursive: true });
     writeFileSync(join(root, file), content);

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runTag } from '@continuum/plugin-api';
@@ -10,6 +10,7 @@ import { StateFile } from '../../src/engine/state.js';
 import { configHash, canonicalJson } from '../../src/engine/run-engine.js';
 import { configSchema } from '../../src/engine/config-schema.js';
 import { resolveTopology } from '../../src/engine/topology.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const config = configSchema.parse({ infrastructure: { cloud: { nodes: 1, cores: 1, memory: 1, quota: 1 } } });
 
@@ -38,7 +39,7 @@ describe('run ids', () => {
 
 describe('state file', () => {
   it('is written before each step starts and survives a reload in a new reader', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'continuum-state-'));
+    const dir = tempDir('continuum-state-');
     const state = newState(dir);
     const step = state.beginStep({
       kind: 'provider',
@@ -62,7 +63,7 @@ describe('state file', () => {
   });
 
   it('replaces a step of the same kind/name instead of duplicating it', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'continuum-state-'));
+    const dir = tempDir('continuum-state-');
     const state = newState(dir);
     state.beginStep({ kind: 'application', name: 'a', plugin: 'p@1', apiVersion: 1, phase: 'benchmark' });
     state.beginStep({ kind: 'application', name: 'a', plugin: 'p@1', apiVersion: 1, phase: 'benchmark' });
@@ -70,7 +71,7 @@ describe('state file', () => {
   });
 
   it('refuses corrupt and foreign-version files with a hint', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'continuum-state-'));
+    const dir = tempDir('continuum-state-');
     writeFileSync(join(dir, 'state.json'), '{"stateVersion": 1, "ste');
     expect(() => StateFile.load(dir)).toThrow(expect.objectContaining({ code: 'STATE_CORRUPT' }));
     writeFileSync(join(dir, 'state.json'), JSON.stringify({ stateVersion: 7, coreVersion: '9.0.0' }));
@@ -95,7 +96,7 @@ describe('state file', () => {
 
 describe('run lock', () => {
   it('is exclusive while its holder lives and released on request', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'continuum-lock-'));
+    const dir = tempDir('continuum-lock-');
     const lock = RunLock.acquire(dir, 'test');
     expect(JSON.parse(readFileSync(join(dir, 'lock'), 'utf8'))).toMatchObject({
       pid: process.pid,
@@ -109,7 +110,7 @@ describe('run lock', () => {
   });
 
   it('refuses a lock held by another live process', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'continuum-lock-'));
+    const dir = tempDir('continuum-lock-');
     writeFileSync(
       join(dir, 'lock'),
       JSON.stringify({ pid: process.ppid, host: hostname(), time: 'then', command: 'continuum run' }),
@@ -120,7 +121,7 @@ describe('run lock', () => {
   });
 
   it('takes over a stale lock whose process is gone (crash, SIGKILL)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'continuum-lock-'));
+    const dir = tempDir('continuum-lock-');
     const dead = spawnSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' });
     writeFileSync(
       join(dir, 'lock'),
@@ -137,7 +138,7 @@ describe('run lock', () => {
   });
 
   it('never breaks a lock from another host', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'continuum-lock-'));
+    const dir = tempDir('continuum-lock-');
     writeFileSync(
       join(dir, 'lock'),
       JSON.stringify({ pid: 1, host: 'elsewhere', time: 'then', command: 'continuum run' }),
