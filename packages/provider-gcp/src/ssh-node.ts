@@ -62,7 +62,7 @@ export async function connectSsh(
   endpoint: SshEndpoint,
   options: { readyTimeoutMs?: number } = {},
 ): Promise<{ client: Client; hostKeySha256: string }> {
-  const { Client: SshClient } = await import('ssh2');
+  const { Client: SshClient } = (await import('ssh2')).default;
   const privateKey = readFileSync(endpoint.keyFile);
   return new Promise((resolve, reject) => {
     const client = new SshClient();
@@ -441,7 +441,7 @@ export async function waitForSsh(
 export async function generateSshKeyPair(
   comment: string,
 ): Promise<{ privateKey: string; publicKey: string }> {
-  const { utils } = await import('ssh2');
+  const { utils } = (await import('ssh2')).default;
   const pair = utils.generateKeyPairSync('ed25519', { comment });
   return { privateKey: pair.private, publicKey: pair.public };
 }
