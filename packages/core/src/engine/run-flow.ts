@@ -46,9 +46,11 @@ export async function runFlow(
     if (phases.plan) {
       await engine.phase('plan', 'plan', async () => {
         const sections = await planAll(selected, engine.state.value.topology, output, engine.runDir);
-        for (const s of sections)
+        for (const s of sections) {
+          if (s.error !== undefined) output.logger(s.capability).warn(`plan: ${s.error}`);
           for (const item of s.items)
             output.logger(s.capability).debug(`plan: ${item.resource} ${item.name}`, item.details);
+        }
       });
     }
     if (phases.reattach) await engine.reattach();
