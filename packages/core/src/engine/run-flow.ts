@@ -33,7 +33,11 @@ export async function runFlow(
   const uninstallSignals = installSignalHandlers(engine, output, keepWhen === true);
   // A plugin's stray rejected promise must not kill the process before teardown has run.
   const onStray = (reason: unknown): void => {
-    output.logger('core').warn(`a plugin left an unhandled promise rejection: ${reason instanceof Error ? reason.message : String(reason)}`);
+    output
+      .logger('core')
+      .warn(
+        `a plugin left an unhandled promise rejection: ${reason instanceof Error ? reason.message : String(reason)}`,
+      );
   };
   process.on('unhandledRejection', onStray);
   const uninstall = (): void => {
