@@ -26,7 +26,7 @@ export async function decideSource(
   probes = { rapl: probeRapl, binary: probeBinary },
 ): Promise<{ source: 'scaphandre' | 'estimate'; why: string }> {
   if (options.mode === 'estimate') return { source: 'estimate', why: 'mode: estimate' };
-  const rapl = probes.rapl();
+  const rapl = probes.rapl(options.raplCounter);
   const bin = await probes.binary(options.binary);
   if (rapl.ok && bin.ok) return { source: 'scaphandre', why: `${bin.version}, RAPL readable` };
   const why = [!bin.ok ? bin.reason : '', !rapl.ok ? rapl.reason : ''].filter(Boolean).join('; ');

@@ -10,6 +10,12 @@ export const scaphandreOptionsSchema = z
         'auto: scaphandre when it runs and RAPL counters are readable, else the labeled estimate. scaphandre: fail validation without it. estimate: always the power model.',
       ),
     binary: z.string().min(1).default('scaphandre'),
+    raplCounter: z
+      .string()
+      .default('/sys/class/powercap/intel-rapl:0/energy_uj')
+      .describe(
+        'RAPL energy counter that must be readable for the measured path (another zone on some hosts).',
+      ),
     sampleIntervalS: z
       .number()
       .min(0.2)

@@ -25,7 +25,7 @@ export function probeRapl(
       ok: false,
       reason:
         code === 'ENOENT'
-          ? 'no RAPL powercap zone on this host (/sys/class/powercap/intel-rapl:0 missing: VM, AMD without the driver, or container)'
+          ? `no RAPL powercap zone on this host (${path} missing: VM, AMD without the driver, or container)`
           : `cannot read ${path}: ${code ?? (error as Error).message}`,
     };
   }

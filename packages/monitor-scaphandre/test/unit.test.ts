@@ -115,7 +115,7 @@ describe('source detection (by trying)', () => {
     ).rejects.toThrow(/cannot measure here/);
     expect((await decideSource(resolveOptions({ mode: 'estimate' }))).why).toBe('mode: estimate');
     const withRapl = await decideSource(options, {
-      rapl: () => ({ ok: true, microjoules: 1 }),
+      rapl: (_path?: string) => ({ ok: true, microjoules: 1 }),
       binary: () => Promise.resolve({ ok: true, version: 'scaphandre 1.0.2' }),
     });
     expect(withRapl.source).toBe('scaphandre');
