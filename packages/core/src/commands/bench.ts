@@ -15,7 +15,7 @@ export default class Bench extends BaseCommand<typeof Bench> {
 
   async run(): Promise<ResultsDocument> {
     const { RunEngine } = await import('../engine/run-engine.js');
-    const { runFlow, renderResults } = await import('../engine/run-flow.js');
+    const { runFlow, renderResults, incompleteBenchmarkError } = await import('../engine/run-flow.js');
     const { engine, missing } = await RunEngine.open(this.args.run, this.registry(), this.engineOptions());
     const provider = engine.state.steps.find((s) => s.kind === 'provider');
     const notReady = engine.state.steps.filter((s) => s.kind !== 'application' && s.status !== 'done');
@@ -49,6 +49,8 @@ export default class Bench extends BaseCommand<typeof Bench> {
     const rendered = renderResults(results);
     if (rendered !== '') this.say(`\n${rendered}\n`);
     if (error !== undefined) throw Object.assign(error, { results });
+    const incomplete = incompleteBenchmarkError(results, engine.runDir);
+    if (incomplete !== undefined) throw Object.assign(incomplete, { results });
     this.out.print(`bench on run ${engine.runId}: ${results.status}; results in ${engine.runDir}`);
     return results;
   }

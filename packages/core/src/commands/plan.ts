@@ -16,7 +16,9 @@ export default class Plan extends BaseCommand<typeof Plan> {
   async run(): Promise<unknown> {
     const { loadAndValidate } = await import('../engine/prepare.js');
     const { planAll, renderTopology, columns } = await import('../engine/plan.js');
-    const { loaded, validated } = await loadAndValidate(this.args.config, this.registry(), this.out);
+    const { loaded, validated } = await loadAndValidate(this.args.config, this.registry(), this.out, {
+      hostChecksAsWarnings: true,
+    });
     const sections = await planAll(validated.selected, validated.topology, this.out);
     this.say(`plan for ${loaded.filepath}\n`);
     this.say(renderTopology(validated.topology));

@@ -27,7 +27,7 @@ export default class Run extends BaseCommand<typeof Run> {
   async run(): Promise<ResultsDocument> {
     const { loadAndValidate } = await import('../engine/prepare.js');
     const { RunEngine } = await import('../engine/run-engine.js');
-    const { runFlow, renderResults } = await import('../engine/run-flow.js');
+    const { runFlow, renderResults, incompleteBenchmarkError } = await import('../engine/run-flow.js');
     const registry = this.registry();
     const { loaded, validated } = await loadAndValidate(this.args.config, registry, this.out);
     const keep = this.flags.keep || validated.config.run.keep;
@@ -43,6 +43,8 @@ export default class Run extends BaseCommand<typeof Run> {
     if (rendered !== '') this.say(`\n${rendered}\n`);
     // With --json the error document carries the results gathered before the failure.
     if (error !== undefined) throw Object.assign(error, { results });
+    const incomplete = incompleteBenchmarkError(results, engine.runDir);
+    if (incomplete !== undefined) throw Object.assign(incomplete, { results });
     this.out.print(
       `run ${engine.runId}: ${results.status}; results in ${engine.runDir}${keep ? `\nkept: see nodes with \`continuum status ${engine.runId}\`, remove with \`continuum down ${engine.runId}\`` : ''}`,
     );

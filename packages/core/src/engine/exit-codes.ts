@@ -12,6 +12,8 @@ export const EXIT = {
   config: 2,
   /** The run itself may have succeeded but teardown left something behind: run `continuum down <id>`. */
   teardown: 3,
+  /** The pipeline ran but the benchmark is incomplete (a component or broker failed): partial results kept. */
+  benchmark: 4,
   /** Interrupted by SIGINT/SIGTERM (128 + SIGINT). */
   interrupted: 130,
 } as const;
@@ -33,6 +35,7 @@ export function exitCodeFor(error: unknown): number {
     if (CONFIG_CODES.has(error.code) || error.code.startsWith('CONFIG_')) return EXIT.config;
     if (error.code === 'TEARDOWN_FAILED') return EXIT.teardown;
     if (error.code === 'INTERRUPTED') return EXIT.interrupted;
+    if (error.code === 'BENCHMARK_INCOMPLETE') return EXIT.benchmark;
   }
   return EXIT.runtime;
 }

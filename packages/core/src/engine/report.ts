@@ -95,8 +95,9 @@ export function emulationTable(report: EmulationReport): {
       `${m.to} (${m.toTier})`,
       m.configuredRttMs,
       m.measuredRttMs,
-      m.configuredRateMbit ?? null,
-      m.measuredRateMbit ?? null,
+      // Unshaped pairs (endpoint<->endpoint) have no rate to compare: '-' rather than pandas' NaN.
+      m.configuredRateMbit ?? '-',
+      m.measuredRateMbit ?? '-',
       m.ok ? 'yes' : 'NO',
     ]),
   };

@@ -118,6 +118,20 @@ export async function runFlow(
 export { renderResults };
 
 /**
+ * A run whose benchmark came back partial or failed did not succeed, even though every phase
+ * returned: the caller exits non-zero with this error (results stay in the run directory).
+ */
+export function incompleteBenchmarkError(results: ResultsDocument, runDir: string): ContinuumError | undefined {
+  if (results.status !== 'partial') return undefined;
+  const problems = results.application?.problems ?? [];
+  return new ContinuumError(
+    'BENCHMARK_INCOMPLETE',
+    `The benchmark did not complete (${results.application?.status ?? 'unknown'}): ${problems.length > 0 ? problems.join('; ') : 'see the results'}`,
+    { hint: `Partial results are kept in ${runDir}; the debug log and per-node logs there say what failed.` },
+  );
+}
+
+/**
  * report.html is rendered by src/report/ (maintained separately, may be absent in a build):
  * resolved at runtime, and a failing report never fails the run.
  */

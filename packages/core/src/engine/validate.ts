@@ -39,6 +39,17 @@ function zodIssues(error: z.ZodError): { path: Path; message: string }[] {
   });
 }
 
+const CONFIG_ROOTS = new Set(['infrastructure', 'provider', 'services', 'resourceManager', 'application', 'monitors', 'run']);
+
+export interface ValidateOptions {
+  /**
+   * Report capabilities' own validate() errors (host capacity, missing binaries, images) as
+   * warnings: `plan` describes what a valid config would create even on a machine that could not
+   * run it. Schema errors stay errors.
+   */
+  hostChecksAsWarnings?: boolean;
+}
+
 /**
  * Validate a loaded config completely: the core skeleton (zod), each selected capability's options
  * (its own Standard Schema), then each capability's validate(). Every issue is collected; nothing
@@ -48,6 +59,7 @@ export async function validateConfig(
   loaded: LoadedConfig,
   registry: Registry,
   output: Output,
+  options: ValidateOptions = {},
 ): Promise<ValidatedConfig> {
   const issues: Issue[] = [];
   const warnings = [...loaded.warnings, ...registry.warnings];
@@ -142,8 +154,16 @@ export async function validateConfig(
         continue;
       }
       for (const d of diagnostics) {
-        const path = d.path !== undefined ? pathFromString(d.path) : s.path;
-        if (d.severity === 'error') add(path, d.message, d.hint);
+        // Plugins sometimes give paths relative to their own section (`options.image`): anchor those.
+        const path =
+          d.path === undefined
+            ? s.path
+            : CONFIG_ROOTS.has(d.path.split(/[.[]/)[0] ?? '')
+              ? pathFromString(d.path)
+              : [...s.path.filter((k) => k !== 'options'), ...pathFromString(d.path)];
+        if (d.severity === 'error' && !options.hostChecksAsWarnings) add(path, d.message, d.hint);
+        else if (d.severity === 'error')
+          warnings.push(`would fail on this host: ${formatPath(path)}: ${d.message}${d.hint ? ` (${d.hint})` : ''}`);
         else warnings.push(`${formatPath(path)}: ${d.message}${d.hint ? ` (${d.hint})` : ''}`);
       }
     }

@@ -14,6 +14,22 @@ afterAll(() => {
   for (const b of boxes) b.cleanup();
 });
 
+describe('continuum run: benchmark incomplete', () => {
+  it('exits 4 when the application reports partial results, keeps them and still tears down', async () => {
+    const box = sandbox();
+    const config = box.write('c.yaml', fakeConfig(box.markers, { app: { resultStatus: 'partial' } }));
+    const r = await box.run(['run', config]);
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toMatch(/benchmark did not complete \(partial\): fake component lost its broker/);
+    expect(r.stdout).toMatch(/FAKE OUTPUT/);
+    expect(box.markerFiles()).toEqual([]);
+    const [id] = box.runIds();
+    const results = JSON.parse(readFileSync(join(box.runDir(id!), 'results.json'), 'utf8')) as { status: string };
+    expect(results.status).toBe('partial');
+    expect(box.state(id!).status).toBe('torn-down');
+  });
+});
+
 describe('continuum run: success', () => {
   it('runs every phase, prints tables, writes results, tears everything down, exit 0', async () => {
     const box = sandbox();
