@@ -9,7 +9,7 @@ import type { SweepPoint, SweepState } from '../report/sweep.js';
 export default class Sweep extends BaseCommand<typeof Sweep> {
   static override summary =
     'Run a config over a parameter grid (with repetitions), resumable, with a combined report.';
-  static override description = `Every combination of the --set values, repeated --repetitions times, is one normal \`continuum run\` (its own run directory, teardown and results). Progress is kept in <run-dir>/sweeps/<id>/sweep.json: after an interruption, \`continuum sweep --resume <id>\` runs only the points not done yet (failed ones are retried). At the end <run-dir>/sweeps/<id>/report.html and sweep.csv combine all runs.
+  static override description = `Every combination of the --set values, repeated --repetitions times, is one normal run (its own run directory, teardown and results), driven in this process by the engine (runConfig), or as a separate \`continuum run\` process per point with --isolate. Progress is kept in <run-dir>/sweeps/<id>/sweep.json: after an interruption, \`continuum sweep --resume <id>\` runs only the points not done yet (failed ones are retried). At the end <run-dir>/sweeps/<id>/report.html and sweep.csv combine all runs.
 
 Exit codes: 0 when every point succeeded; 1 when some points failed (the others are kept; resume retries them); 130 when interrupted; 2 for an invalid config or --set.`;
   static override examples = [
@@ -30,6 +30,11 @@ Exit codes: 0 when every point succeeded; 1 when some points failed (the others 
     name: Flags.string({ description: 'Sweep id (default: sweep-<time>).' }),
     resume: Flags.string({ description: 'Resume the sweep with this id.' }),
     'fail-fast': Flags.boolean({ description: 'Stop at the first failed point.', default: false }),
+    isolate: Flags.boolean({
+      description:
+        'Run each point as its own `continuum run` process (from the point config written in the sweep folder) instead of in this process.',
+      default: false,
+    }),
   };
 
   async run(): Promise<{ sweep: string; dir: string; report: string; points: SweepPoint[] }> {
@@ -95,10 +100,15 @@ Exit codes: 0 when every point succeeded; 1 when some points failed (the others 
         delete p.error;
         save();
         this.out.print(`▶ [${index + 1}/${state.points.length}] ${p.key} #${p.repetition}`);
-        const result = await this.runPoint(
-          join(dir, 'points', `${String(index).padStart(3, '0')}.json`),
-          base,
-        );
+        const result = this.flags.isolate
+          ? await this.runPoint(join(dir, 'points', `${String(index).padStart(3, '0')}.json`), base)
+          : await this.runPointInProcess(state.configPath, p, base);
+        if (result.configError === true && !state.points.some((x) => x.status === 'done')) {
+          // The grid produced an invalid config before anything ran: a config error (exit 2), not a failed run.
+          p.status = 'pending';
+          save();
+          throw result.cause;
+        }
         p.endedAt = new Date().toISOString();
         p.exitCode = result.exitCode;
         if (result.runId !== undefined) p.runId = result.runId;
@@ -142,11 +152,46 @@ Exit codes: 0 when every point succeeded; 1 when some points failed (the others 
     }
   }
 
+  /**
+   * One grid point with the engine in this process (runConfig: same plugins, state, results and
+   * teardown as `continuum run`; the base config keeps its path, so relative paths in it still work).
+   */
+  private async runPointInProcess(configPath: string, p: SweepPoint, base: string): Promise<PointResult> {
+    const { runConfig } = await import('../api.js');
+    const { exitCodeFor } = await import('../engine/exit-codes.js');
+    const { setPath } = await import('../report/sweep.js');
+    const firstLine = (e: unknown): string => (e as Error).message.split('\n')[0] ?? '';
+    try {
+      const r = await runConfig({
+        config: configPath,
+        runDir: base,
+        keep: false,
+        verbose: this.flags.verbose,
+        mutate: (raw) => {
+          const config = raw as Record<string, unknown>;
+          for (const [k, v] of Object.entries(p.values)) setPath(config, k, v);
+          return config;
+        },
+      });
+      return {
+        exitCode: r.error === undefined ? 0 : exitCodeFor(r.error),
+        runId: r.runId,
+        ...(r.error !== undefined ? { error: firstLine(r.error) } : {}),
+        interrupted: r.results.status === 'interrupted',
+      };
+    } catch (error) {
+      const code = exitCodeFor(error);
+      return {
+        exitCode: code,
+        error: firstLine(error),
+        interrupted: false,
+        ...(code === 2 ? { configError: true, cause: error } : {}),
+      };
+    }
+  }
+
   /** One grid point = one `continuum run` child process (isolation, own teardown, own exit code). */
-  private runPoint(
-    configFile: string,
-    base: string,
-  ): Promise<{ exitCode: number; runId?: string; error?: string; interrupted: boolean }> {
+  private runPoint(configFile: string, base: string): Promise<PointResult> {
     const bin = join(this.config.root, 'bin', 'run.js');
     return new Promise((resolvePromise) => {
       const child = spawn(
@@ -231,6 +276,16 @@ Exit codes: 0 when every point succeeded; 1 when some points failed (the others 
     );
     return () => rmSync(file, { force: true });
   }
+}
+
+interface PointResult {
+  exitCode: number;
+  runId?: string;
+  error?: string;
+  interrupted: boolean;
+  /** The point's config is invalid (thrown before anything was created). */
+  configError?: boolean;
+  cause?: unknown;
 }
 
 function readCurrent(base: string): string | undefined {

@@ -142,6 +142,46 @@ describe('continuum sweep (real CLI, fixture plugins)', () => {
     },
   );
 
+  it('--isolate: each point is a child `continuum run` process', { timeout: 120000 }, async () => {
+    const box = sandbox();
+    const config = box.write('c.yaml', fakeConfig(box.markers));
+    const r = await box.run([
+      'sweep',
+      config,
+      '--set',
+      'infrastructure.endpoint.nodes=1,3',
+      '--name',
+      'iso',
+      '--isolate',
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { points: { status: string; runId: string }[] };
+    const nodes = out.points.map(
+      (p) =>
+        (
+          JSON.parse(readFileSync(join(box.runDir(p.runId), 'results.json'), 'utf8')) as {
+            application: { summary: { nodes: number } };
+          }
+        ).application.summary.nodes,
+    );
+    expect(nodes).toEqual([2, 4]);
+  });
+
+  it(
+    'a grid value the config schema rejects is a config error (exit 2), nothing left running',
+    { timeout: 60000 },
+    async () => {
+      const box = sandbox();
+      const config = box.write('c.yaml', fakeConfig(box.markers));
+      const r = await box.run(['sweep', config, '--set', 'infrastructure.cloud.quota=9', '--name', 'inv']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/quota/);
+      expect(box.runIds()).toEqual([]);
+      expect(sweepState(box, 'inv').points.map((p) => p.status)).toEqual(['pending']);
+    },
+  );
+
   it('bad --set is a config error (exit 2) before anything runs', async () => {
     const box = sandbox();
     const config = box.write('c.yaml', fakeConfig(box.markers));
