@@ -36,6 +36,8 @@ async function ensureNetem(node: Node, log: Logger, signal?: AbortSignal): Promi
       'env',
       'DEBIAN_FRONTEND=noninteractive',
       'apt-get',
+      '-o',
+      'DPkg::Lock::Timeout=300',
       'install',
       '-y',
       '--no-install-recommends',
@@ -44,12 +46,18 @@ async function ensureNetem(node: Node, log: Logger, signal?: AbortSignal): Promi
     { check: false, timeoutMs: 600_000, ...(signal ? { signal } : {}) },
   );
   if (install.exitCode !== 0) {
-    await node.exec(asRoot(['apt-get', 'update']), { check: false, timeoutMs: 300_000 });
+    // First boot runs unattended-upgrades: wait for the dpkg lock instead of failing on it.
+    await node.exec(asRoot(['apt-get', '-o', 'DPkg::Lock::Timeout=300', 'update']), {
+      check: false,
+      timeoutMs: 300_000,
+    });
     await node.exec(
       asRoot([
         'env',
         'DEBIAN_FRONTEND=noninteractive',
         'apt-get',
+        '-o',
+        'DPkg::Lock::Timeout=300',
         'install',
         '-y',
         '--no-install-recommends',

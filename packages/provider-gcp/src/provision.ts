@@ -215,7 +215,13 @@ export async function provisionGcp(
       const hostKeySha256 = await waitForSsh(
         { host, port: options.sshPort, user: options.sshUser, keyFile },
         { deadline, signal },
-      );
+      ).catch((error: unknown) => {
+        const e = error as ContinuumError;
+        throw new ContinuumError(e.code, `Node ${planned.node} (instance ${planned.name}): ${e.message}`, {
+          ...(e.hint ? { hint: e.hint } : {}),
+          cause: error,
+        });
+      });
       const spec = ctx.topology.nodes.find((n) => n.name === planned.node);
       return {
         name: planned.node,

@@ -89,6 +89,17 @@ export async function validateGcp(
     // Without the project nothing else can be checked meaningfully.
     return [...diagnostics, fail('project', `read project ${options.project}`, error)];
   }
+  const osLogin = project.commonInstanceMetadata?.items?.find(
+    (i) => i.key?.toLowerCase() === 'enable-oslogin',
+  )?.value;
+  if (osLogin !== undefined && osLogin !== null && /^true$/i.test(osLogin)) {
+    diagnostics.push({
+      severity: 'warning',
+      path: 'project',
+      message: `project ${options.project} enables OS Login; the VMs turn it off for themselves (enable-oslogin=FALSE) so the run's SSH key works`,
+      hint: 'If an organisation policy enforces OS Login (constraints/compute.requireOsLogin), SSH will fail: run from a project without it.',
+    });
+  }
   try {
     const zone = await api.getZone();
     if (zone.status !== undefined && zone.status !== null && zone.status !== 'UP') {

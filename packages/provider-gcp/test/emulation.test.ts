@@ -29,7 +29,11 @@ function scriptedGuest(
     if (line === 'sudo -n modprobe sch_netem')
       return fail('modprobe: FATAL: Module sch_netem not found in directory /lib/modules/6.8.0-1015-gcp', 1);
     if (line === 'uname -r') return ok('6.8.0-1015-gcp\n');
-    if (line.includes('apt-get install -y --no-install-recommends linux-modules-extra-6.8.0-1015-gcp')) {
+    if (
+      line.includes(
+        'apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends linux-modules-extra-6.8.0-1015-gcp',
+      )
+    ) {
       netemInstalled = true;
       return ok();
     }

@@ -42,6 +42,7 @@ beforeAll(async () => {
       SSD_TOTAL_GB: { limit: 500, usage: 0 },
       IN_USE_ADDRESSES: { limit: 8, usage: 0 },
     },
+    projectMetadata: { 'enable-oslogin': 'TRUE' },
     projectQuotas: {
       NETWORKS: { limit: 5, usage: 1 },
       FIREWALLS: { limit: 100, usage: 4 },
@@ -100,6 +101,7 @@ describe('gcp provider against the local Compute server and a real sshd', () => 
       /error infrastructure: quota CPUS in us-central1: the run needs 24, 22 of 24 are free/,
     );
     expect(text).toMatch(/warning machineTypes.cloud: n2-standard-8 has 8 vCPUs/);
+    expect(text).toMatch(/warning project: project continuum-test-2 enables OS Login/);
   });
 
   it('validate reports a permission problem on the project instead of crashing', async () => {

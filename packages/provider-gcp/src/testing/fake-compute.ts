@@ -43,6 +43,8 @@ export interface FakeComputeOptions {
   imageFamilies?: string[];
   regionQuotas?: Record<string, { limit: number; usage: number }>;
   projectQuotas?: Record<string, { limit: number; usage: number }>;
+  /** Project-wide metadata (`commonInstanceMetadata`), e.g. `{ 'enable-oslogin': 'TRUE' }`. */
+  projectMetadata?: Record<string, string>;
   /** Called with each instance as it is created (tests install its ssh key in a local sshd). */
   onInstanceCreated?: (instance: Json) => void;
 }
@@ -281,6 +283,9 @@ export async function startFakeCompute(options: FakeComputeOptions): Promise<Fak
         name: options.project,
         id: '1234',
         quotas: quotaList(options.projectQuotas),
+        commonInstanceMetadata: {
+          items: Object.entries(options.projectMetadata ?? {}).map(([key, value]) => ({ key, value })),
+        },
       });
     }
     if ((m = /^regions\/([^/]+)$/.exec(path)) && method === 'GET') {
