@@ -136,7 +136,7 @@ export async function prepareDockerNodes(
         [
           'sh',
           '-c',
-          'export DEBIAN_FRONTEND=noninteractive; apt-get update -q && apt-get install -y -q --no-install-recommends docker.io && (systemctl enable --now docker || service docker start)',
+          'export DEBIAN_FRONTEND=noninteractive; apt-get update -q && apt-get install -y -q --no-install-recommends docker.io apparmor && (systemctl enable --now docker || service docker start)',
         ],
         {
           timeoutMs: 900_000,

@@ -195,10 +195,24 @@ export function createDockerRunner(options: DockerRunnerOptions): WorkloadRunner
         mounts: mountsFor(spec, node.sharesHostFilesystem),
       });
       const requested = Date.now();
-      const started = await docker(node, options.endpoint, args, {
+      let started = await docker(node, options.endpoint, args, {
         check: false,
         ...(runOptions.signal ? { signal: runOptions.signal } : {}),
       });
+      if (started.exitCode !== 0 && started.stderr.includes('apparmor_parser')) {
+        // The guest kernel has AppArmor but the image lacks apparmor_parser (docker.io without recommends):
+        // run unconfined rather than not at all; installing `apparmor` in the image avoids this.
+        await docker(node, options.endpoint, ['rm', '--force', name], { check: false });
+        started = await docker(
+          node,
+          options.endpoint,
+          [args[0] as string, '--security-opt', 'apparmor=unconfined', ...args.slice(1)],
+          {
+            check: false,
+            ...(runOptions.signal ? { signal: runOptions.signal } : {}),
+          },
+        );
+      }
       if (started.exitCode !== 0) {
         throw new ContinuumError(
           'DOCKER_RUN_FAILED',
