@@ -7,6 +7,7 @@ import { ContinuumError, runTag } from '@continuum/plugin-api';
 import type { CgroupSource } from './cgroup-stats.js';
 import { freePort, isDaemonRunning, portIsFree, startDaemon, stopDaemon, waitHttpReady } from './daemon.js';
 import { grafanaHowTo, writeGrafanaProvisioning } from './grafana.js';
+import { credentialsFromKubeconfig, kubeObservability, kubeScrapeJobs } from './kubernetes.js';
 import type { PrometheusOptions } from './options.js';
 import { resolveOptions } from './options.js';
 import { prometheusCommand, prometheusConfig, type ScrapeJob } from './prometheus-config.js';
@@ -143,6 +144,15 @@ export async function install(ctx: Ctx): Promise<PrometheusOutput> {
       targets: [{ address: t.address, labels: {} }],
     })),
   ];
+  const kube = kubeObservability(ctx.outputs.cluster);
+  if (kube !== undefined) {
+    const auth = await credentialsFromKubeconfig(kube.kubeconfig, join(ctx.workDir, 'kube-credentials'));
+    const kubeJobs = kubeScrapeJobs(kube, auth);
+    jobs.push(...kubeJobs);
+    notes.push(
+      `Kubernetes: scraping ${kubeJobs.length} API-proxied endpoint(s) (apiserver, kubelet, cAdvisor) of ${kube.apiServer}`,
+    );
+  }
   let prometheusUrl: string | null = null;
   const version = await binaryVersion(options.binary);
   if (!version.ok) {

@@ -3,6 +3,9 @@ export interface ScrapeJob {
   job: string;
   path: string;
   targets: { address: string; labels: Record<string, string> }[];
+  /** `https` for the Kubernetes API (default http). */
+  scheme?: string;
+  auth?: { tls: Record<string, string | boolean>; bearerFile?: string };
 }
 
 const q = (s: string): string => JSON.stringify(s);
@@ -28,7 +31,16 @@ export function prometheusConfig(runId: string, intervalS: number, jobs: readonl
   ];
   for (const job of jobs) {
     if (job.targets.length === 0) continue;
-    lines.push(`  - job_name: ${q(job.job)}`, `    metrics_path: ${q(job.path)}`, '    static_configs:');
+    lines.push(`  - job_name: ${q(job.job)}`, `    metrics_path: ${q(job.path)}`);
+    if (job.scheme !== undefined) lines.push(`    scheme: ${q(job.scheme)}`);
+    const tls = Object.entries(job.auth?.tls ?? {});
+    if (tls.length > 0)
+      lines.push(
+        `    tls_config: { ${tls.map(([k, v]) => `${k}: ${typeof v === 'boolean' ? String(v) : q(v)}`).join(', ')} }`,
+      );
+    if (job.auth?.bearerFile !== undefined)
+      lines.push(`    authorization: { type: Bearer, credentials_file: ${q(job.auth.bearerFile)} }`);
+    lines.push('    static_configs:');
     for (const t of job.targets) {
       const labels = Object.entries(t.labels).map(([k, v]) => `${k}: ${q(v)}`);
       lines.push(`      - targets: [${q(t.address)}]`);

@@ -52,6 +52,22 @@ export function storedQueries(rateWindowS: number): StoredQuery[] {
       expr: `100 * rate(continuum_host_cpu_seconds_total[${r}]) / on() group_left continuum_host_cores`,
       by: 'job',
     },
+    {
+      id: 'pod-cpu',
+      title: 'Pod CPU (cAdvisor, % of one core)',
+      unit: '%',
+      group: 'pod-cpu',
+      expr: `100 * sum by (pod) (rate(container_cpu_usage_seconds_total{container!="",pod!=""}[${r}]))`,
+      by: 'pod',
+    },
+    {
+      id: 'pod-memory',
+      title: 'Pod memory (cAdvisor working set)',
+      unit: 'MiB',
+      group: 'pod-memory',
+      expr: 'sum by (pod) (container_memory_working_set_bytes{container!="",pod!=""}) / 1048576',
+      by: 'pod',
+    },
     { id: 'up', title: 'Scrape target up', unit: 'bool', group: 'targets', expr: 'up', by: 'instance' },
   ];
 }
