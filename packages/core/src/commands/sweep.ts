@@ -14,7 +14,7 @@ export default class Sweep extends BaseCommand<typeof Sweep> {
 Exit codes: 0 when every point succeeded; 1 when some points failed (the others are kept; resume retries them); 130 when interrupted; 2 for an invalid config or --set.`;
   static override examples = [
     '<%= config.bin %> sweep examples/local/continuum.config.yaml --set infrastructure.endpoint.nodes=1,2,4,8 --repetitions 3',
-    '<%= config.bin %> sweep my.yaml --set infrastructure.network.links.cloud-endpoint.latencyMs=5,20,50 --set infrastructure.cloud.quota=0.5,1',
+    '<%= config.bin %> sweep my.yaml --set infrastructure.network.links.cloud-endpoint.latency=5,20,50 --set infrastructure.cloud.quota=0.5,1',
     '<%= config.bin %> sweep --resume sweep-20261123-120000',
   ];
   static override args = {
