@@ -129,24 +129,27 @@ export async function cleanWith(api: ComputeApi, options: CleanOptions): Promise
     });
   };
 
-  const instances = await api.listInstances(filter);
+  // Labels are project-wide: look in every zone, so a changed `zone` or a lost state misses nothing.
+  const instances = await api.listInstancesAllZones(filter);
+  const instanceZone = new Map(instances.map(({ zone, item }) => [item.name ?? '', zone]));
   await deleteAll(
     'instances',
     union(
-      instances.map((i) => i.name),
+      instances.map(({ item }) => item.name),
       options.known?.instances,
     ),
-    (n) => api.deleteInstance(n),
+    (n) => api.deleteInstance(n, instanceZone.get(n) ?? api.zone),
   );
   // Boot disks auto-delete with their instance; a disk left over (instance creation failed half-way) is removed here.
-  const disks = await api.listDisks(filter);
+  const disks = await api.listDisksAllZones(filter);
+  const diskZone = new Map(disks.map(({ zone, item }) => [item.name ?? '', zone]));
   await deleteAll(
     'disks',
     union(
-      disks.map((d) => d.name),
+      disks.map(({ item }) => item.name),
       [],
     ),
-    (n) => api.deleteDisk(n),
+    (n) => api.deleteDisk(n, diskZone.get(n) ?? api.zone),
   );
   const firewalls = (await api.listFirewalls()).filter((f) =>
     matchesRun(f.description, f.name, options.runId),

@@ -241,8 +241,16 @@ describe('Compute API client against a local Compute server', () => {
     fake.disks.set('continuum-aaaa-orphan', {
       name: 'continuum-aaaa-orphan',
       labels: { 'continuum-run': 'run-a' },
+      zone: `${fake.url}/compute/v1/projects/${PROJECT}/zones/${ZONE}`,
       selfLink: 'x',
     });
+    // A VM of run-a in another zone of the region (the config's zone changed since): found by label all the same.
+    const other = api({ zone: 'europe-west4-b' });
+    await other.insertInstance(
+      vm('continuum-aaaa-cloud9', 'continuum-aaaa-cloud', { 'continuum-run': 'run-a' }),
+    );
+    await other.close();
+    expect(String(fake.instances.get('continuum-aaaa-cloud9')?.['zone'])).toMatch(/zones\/europe-west4-b$/);
     const report = await cleanByLabel({
       project: PROJECT,
       zone: ZONE,
@@ -255,7 +263,10 @@ describe('Compute API client against a local Compute server', () => {
       ['subnetworks/continuum-aaaa-cloud', 'GCP_RESOURCE_IN_USE'],
       ['networks/continuum-aaaa', 'GCP_RESOURCE_IN_USE'],
     ]);
-    expect(report.instances).toEqual([0, 1, 2, 3, 4].map((i) => `continuum-aaaa-cloud${i}`));
+    expect(report.instances).toEqual([0, 1, 2, 3, 4, 9].map((i) => `continuum-aaaa-cloud${i}`));
+    expect(fake.instances.has('continuum-aaaa-cloud9')).toBe(false);
+    // Listed through aggregatedList (every zone), following nextPageToken.
+    expect(fake.requests.filter((r) => r.path.endsWith('/aggregated/instances')).length).toBeGreaterThan(1);
     expect(report.disks).toEqual(['continuum-aaaa-orphan']);
     expect(report.firewalls).toEqual(['continuum-aaaa-allow-ssh']);
     // run-b's VM still uses the subnet: it is reported, not forced.

@@ -201,8 +201,10 @@ export class ComputeApi {
         throw new GcpTimeoutError(`${what}: operation ${op.name ?? '?'} did not finish in time`);
       const name = op.name ?? '';
       op = await this.call<Operation>(`${what} (wait)`, (c) => {
+        // A zonal operation names its zone (clean may delete in other zones than the configured one).
+        const zone = (typeof op.zone === 'string' ? op.zone.split('/').at(-1) : undefined) || this.zone;
         if (scope.kind === 'zone')
-          return c.zoneOperations['wait']!({ project: this.project, zone: this.zone, operation: name });
+          return c.zoneOperations['wait']!({ project: this.project, zone, operation: name });
         if (scope.kind === 'region')
           return c.regionOperations['wait']!({ project: this.project, region: this.region, operation: name });
         return c.globalOperations['wait']!({ project: this.project, operation: name });
@@ -334,6 +336,50 @@ export class ComputeApi {
     });
   }
 
+  /** Instances in every zone of the project (aggregatedList), with their zone. */
+  listInstancesAllZones(filter?: string): Promise<{ zone: string; item: Instance }[]> {
+    return this.aggregated<Instance>('instances', 'instances', filter);
+  }
+  /** Disks in every zone of the project (aggregatedList), with their zone. */
+  listDisksAllZones(filter?: string): Promise<{ zone: string; item: Disk }[]> {
+    return this.aggregated<Disk>('disks', 'disks', filter);
+  }
+
+  private async aggregated<T>(
+    client: 'instances' | 'disks',
+    field: string,
+    filter?: string,
+  ): Promise<{ zone: string; item: T }[]> {
+    const clients = await this.load();
+    const collect = async (): Promise<{ zone: string; item: T }[]> => {
+      const out: { zone: string; item: T }[] = [];
+      const iterable = (
+        clients[client] as unknown as Record<
+          string,
+          (r: object, o: object) => AsyncIterable<[string, Record<string, unknown>]>
+        >
+      )['aggregatedListAsync']!(
+        { project: this.project, maxResults: 500, returnPartialSuccess: true, ...(filter ? { filter } : {}) },
+        { autoPaginate: false },
+      );
+      for await (const [key, scoped] of iterable) {
+        const items = scoped[field];
+        if (!key.startsWith('zones/') || !Array.isArray(items)) continue;
+        for (const item of items as T[]) out.push({ zone: key.slice('zones/'.length), item });
+      }
+      return out;
+    };
+    return withRetry(
+      () => withTimeout(collect(), 120_000, `list ${client} in all zones`, this.options.signal),
+      {
+        ...(this.options.signal !== undefined ? { signal: this.options.signal } : {}),
+        ...(this.options.retryBaseDelayMs !== undefined
+          ? { baseDelayMs: this.options.retryBaseDelayMs }
+          : {}),
+      },
+    );
+  }
+
   // --- mutations (each waits for its operation) ------------------------------------------------
 
   insertNetwork(networkResource: Network): Promise<Operation> {
@@ -361,16 +407,16 @@ export class ComputeApi {
     );
   }
 
-  deleteInstance(name: string): Promise<Operation> {
+  deleteInstance(name: string, zone = this.zone): Promise<Operation> {
     return this.mutate(`delete instance ${name}`, { kind: 'zone' }, (c) =>
-      c.instances['delete']!({ project: this.project, zone: this.zone, instance: name }),
+      c.instances['delete']!({ project: this.project, zone, instance: name }),
     );
   }
-  deleteDisk(name: string): Promise<Operation> {
+  deleteDisk(name: string, zone = this.zone): Promise<Operation> {
     return this.mutate(
       `delete disk ${name}`,
       { kind: 'zone' },
-      (c) => c.disks['delete']!({ project: this.project, zone: this.zone, disk: name }),
+      (c) => c.disks['delete']!({ project: this.project, zone, disk: name }),
       inUse,
     );
   }

@@ -536,6 +536,7 @@ export async function startFakeCompute(options: FakeComputeOptions): Promise<Fak
               labels: init['labels'] ?? {},
               sizeGb: JSON.stringify(init['diskSizeGb'] ?? 10),
               users: [target],
+              zone: `${base()}/zones/${zone}`,
               selfLink: `${base()}/zones/${zone}/disks/${name}`,
             });
             instances.set(name, {
@@ -557,7 +558,9 @@ export async function startFakeCompute(options: FakeComputeOptions): Promise<Fak
     }
     if ((m = /^zones\/([^/]+)\/instances\/([^/]+)$/.exec(path))) {
       const name = m[2] as string;
-      const instance = instances.get(name);
+      const found = instances.get(name);
+      // An instance exists only in its own zone.
+      const instance = found !== undefined && lastSegment(found['zone']) === m[1] ? found : undefined;
       if (instance === undefined)
         return apiError(
           res,
@@ -583,13 +586,47 @@ export async function startFakeCompute(options: FakeComputeOptions): Promise<Fak
         }),
       );
     }
+    // aggregatedList: every zone, `items` keyed by `zones/<zone>`, paged by item count.
+    if ((m = /^aggregated\/(instances|disks)$/.exec(path)) && method === 'GET') {
+      const kind = m[1] as 'instances' | 'disks';
+      let all: Json[];
+      try {
+        all = [...(kind === 'instances' ? instances : disks).values()].filter((i) =>
+          matchFilter(url.searchParams.get('filter'), i),
+        );
+      } catch (error) {
+        return apiError(res, 400, 'invalid', (error as Error).message);
+      }
+      const max = Math.min(Number(url.searchParams.get('maxResults') ?? 500), options.pageSize ?? 500);
+      const start = Number(url.searchParams.get('pageToken') ?? '0');
+      const items: Record<string, Json> = {};
+      for (const item of all.slice(start, start + max)) {
+        const key = `zones/${lastSegment(item['zone'])}`;
+        const scoped = (items[key] ??= { [kind]: [] });
+        (scoped[kind] as Json[]).push(item);
+      }
+      // Zones without matches come back with a warning, as the real API does.
+      items['zones/antarctica-south1-a'] = {
+        warning: {
+          code: 'NO_RESULTS_ON_PAGE',
+          message: 'There are no results for scope zones/antarctica-south1-a on this page.',
+        },
+      };
+      const next = start + max < all.length ? String(start + max) : undefined;
+      return send(res, 200, {
+        kind: `compute#${kind === 'instances' ? 'instance' : 'disk'}AggregatedList`,
+        items,
+        ...(next !== undefined ? { nextPageToken: next } : {}),
+      });
+    }
     // Disks
     if ((m = /^zones\/([^/]+)\/disks$/.exec(path)) && method === 'GET') {
       return list(res, 'compute#diskList', [...disks.values()], url.searchParams);
     }
     if ((m = /^zones\/([^/]+)\/disks\/([^/]+)$/.exec(path))) {
       const name = m[2] as string;
-      const disk = disks.get(name);
+      const foundDisk = disks.get(name);
+      const disk = foundDisk !== undefined && lastSegment(foundDisk['zone']) === m[1] ? foundDisk : undefined;
       if (disk === undefined)
         return apiError(
           res,
