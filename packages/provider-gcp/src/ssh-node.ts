@@ -99,6 +99,7 @@ function sftpOf(client: Client): Promise<SFTPWrapper> {
   return new Promise((resolve, reject) => client.sftp((err, sftp) => (err ? reject(err) : resolve(sftp))));
 }
 
+const MAX_PARALLEL_EXECS = 6;
 const PID_MARK = '__continuum_pid';
 /** Prints "<mark> <pid> <start time>" for the shell, which then becomes the command (exec keeps pid). */
 const PID_WRAPPER = `echo "${PID_MARK} $$ $(cut -d' ' -f22 /proc/$$/stat)"; exec "$@"`;
@@ -160,7 +161,29 @@ export function createSshNode(info: NodeInfo, options: SshNodeOptions = {}): Nod
     return connection;
   };
 
+  // OpenSSH allows 10 sessions per connection (MaxSessions): short commands share 6 of them, the
+  // rest stays free for long-running attached processes and sftp.
+  let activeExecs = 0;
+  const execWaiters: (() => void)[] = [];
+  const acquireExec = async (): Promise<void> => {
+    if (activeExecs >= MAX_PARALLEL_EXECS) await new Promise<void>((r) => execWaiters.push(r));
+    activeExecs++;
+  };
+  const releaseExec = (): void => {
+    activeExecs--;
+    execWaiters.shift()?.();
+  };
+
   const exec = async (command: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> => {
+    await acquireExec();
+    try {
+      return await execNow(command, opts);
+    } finally {
+      releaseExec();
+    }
+  };
+
+  const execNow = async (command: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> => {
     // OpenSSH ignores client "signal" requests, so a timeout is enforced on the node with coreutils
     // `timeout` (TERM, then KILL 2 s later); the local timer is only a backstop.
     const timeoutS = opts.timeoutMs !== undefined ? Math.max(1, Math.ceil(opts.timeoutMs / 1000)) : undefined;
@@ -229,15 +252,16 @@ export function createSshNode(info: NodeInfo, options: SshNodeOptions = {}): Nod
   const copy = async (localPath: string, remotePath: string): Promise<void> => {
     const sftp = await sftpOf(await client());
     try {
+      // Directories are created over sftp as the walk reaches them; one `mkdir -p` for the parent.
       const walk = async (local: string, remote: string): Promise<void> => {
         if (statSync(local).isDirectory()) {
-          await mkdirRemote(remote);
+          await new Promise<void>((resolve) => sftp.mkdir(remote, () => resolve()));
           for (const entry of readdirSync(local)) await walk(join(local, entry), posix.join(remote, entry));
         } else {
-          await mkdirRemote(posix.dirname(remote));
           await putFile(sftp, local, remote);
         }
       };
+      await mkdirRemote(posix.dirname(remotePath));
       await walk(localPath, remotePath);
     } finally {
       sftp.end();

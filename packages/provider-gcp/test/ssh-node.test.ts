@@ -69,12 +69,19 @@ describe('ssh node (ssh2 against OpenSSH)', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
+  it('runs many commands at once on one connection (more than sshd MaxSessions)', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => node.exec(['sh', '-c', `sleep 0.2; echo ${i}`])),
+    );
+    expect(results.map((r) => Number(r.stdout.trim()))).toEqual(Array.from({ length: 25 }, (_, i) => i));
+  });
+
   it('copies files and directories and fetches them back', async () => {
     const src = join(dir, 'src');
     mkdirSync(join(src, 'sub'), { recursive: true });
     writeFileSync(join(src, 'a.txt'), 'alpha');
     writeFileSync(join(src, 'sub', 'b.bin'), Buffer.from([0, 1, 2, 255]));
-    const remote = join(dir, 'remote-copy');
+    const remote = join(dir, 'remote-copy', 'nested');
     await node.copy(src, remote);
     expect(readFileSync(join(remote, 'sub', 'b.bin'))).toEqual(Buffer.from([0, 1, 2, 255]));
     await node.fetch(join(remote, 'a.txt'), join(dir, 'back', 'a.txt'));

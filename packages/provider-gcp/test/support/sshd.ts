@@ -73,7 +73,6 @@ export async function startSshd(dir: string): Promise<TestSshd> {
       'PermitRootLogin prohibit-password',
       'Subsystem sftp internal-sftp',
       'MaxStartups 100:30:200',
-      'MaxSessions 100',
       'LogLevel ERROR',
       '',
     ].join('\n'),
