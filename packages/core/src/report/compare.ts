@@ -84,8 +84,15 @@ export function renderCompareHtml(runs: readonly RunSummary[], title = 'Continuu
 /** The comparison as aligned text columns for the terminal. */
 export function formatCompare(runs: readonly RunSummary[]): string {
   const t = compareTable(runs);
+  // Long texts (energy source labels) would widen every column: cut them; the HTML page has them whole.
   const text = (c: Cell): string =>
-    c === null ? '-' : typeof c === 'number' ? String(Math.round(c * 100) / 100) : c;
+    c === null
+      ? '-'
+      : typeof c === 'number'
+        ? String(Math.round(c * 100) / 100)
+        : c.length > 40
+          ? `${c.slice(0, 39)}…`
+          : c;
   const cells = [t.columns, ...t.rows.map((r) => r.map(text))];
   const widths = t.columns.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   return cells

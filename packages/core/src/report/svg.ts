@@ -15,6 +15,12 @@ export const PALETTE = [
   '#17becf',
 ];
 
+/** Chart titles longer than the chart is wide are cut (the full text stays in the tooltip/aria label). */
+export const fitTitle = (title: string, width: number): string => {
+  const max = Math.floor(width / 7.5);
+  return title.length > max ? `${title.slice(0, max - 1)}…` : title;
+};
+
 export const esc = (s: string): string =>
   s
     .replace(/&/g, '&amp;')
@@ -76,6 +82,8 @@ export interface LineChartOptions {
   markers?: boolean;
   /** Step line (CDFs). */
   step?: boolean;
+  /** Dots on the line's points too (few points: sweeps). */
+  dots?: boolean;
   yMin?: number;
 }
 
@@ -101,7 +109,7 @@ export function lineChart(o: LineChartOptions): string {
   const px = (x: number): number => m.l + ((x - x0) / (x1 - x0 || 1)) * (W - m.l - m.r);
   const py = (y: number): number => H - m.b - ((y - y0) / (y1 - y0 || 1)) * (H - m.t - m.b);
   const parts: string[] = [];
-  parts.push(`<text x="${W / 2}" y="18" text-anchor="middle" class="t">${esc(o.title)}</text>`);
+  parts.push(`<text x="${W / 2}" y="18" text-anchor="middle" class="t">${esc(fitTitle(o.title, W))}</text>`);
   for (const t of yTicks)
     parts.push(
       `<line x1="${m.l}" x2="${W - m.r}" y1="${py(t).toFixed(1)}" y2="${py(t).toFixed(1)}" class="g"/><text x="${m.l - 6}" y="${(py(t) + 4).toFixed(1)}" text-anchor="end">${fmt(t)}</text>`,
@@ -132,6 +140,10 @@ export function lineChart(o: LineChartOptions): string {
         else d += `L${px(x).toFixed(1)},${py(y).toFixed(1)}`;
       });
       parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.6"/>`);
+      if (o.dots)
+        parts.push(
+          `<g fill="${color}">${s.points.map(([x, y]) => `<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3"/>`).join('')}</g>`,
+        );
     }
   });
   parts.push(
@@ -182,7 +194,9 @@ export function barChart(o: {
   const top = Math.max(ticks.at(-1) ?? max, max);
   const px = (v: number): number => m.l + (v / top) * (W - m.l - m.r);
   const groups = [...new Set(bars.map((b) => b.group ?? ''))];
-  const parts = [`<text x="${W / 2}" y="18" text-anchor="middle" class="t">${esc(o.title)}</text>`];
+  const parts = [
+    `<text x="${W / 2}" y="18" text-anchor="middle" class="t">${esc(fitTitle(o.title, W))}</text>`,
+  ];
   for (const t of ticks)
     parts.push(
       `<line x1="${px(t).toFixed(1)}" x2="${px(t).toFixed(1)}" y1="${m.t}" y2="${H - m.b}" class="g"/><text x="${px(t).toFixed(1)}" y="${H - m.b + 14}" text-anchor="middle">${fmt(t)}</text>`,
@@ -221,7 +235,9 @@ export function ganttChart(o: {
   const ticks = niceTicks(0, (t1 - t0) / 1000, 5);
   const span = Math.max(ticks.at(-1) ?? 1, (t1 - t0) / 1000);
   const px = (s: number): number => m.l + (s / span) * (W - m.l - m.r);
-  const parts = [`<text x="${W / 2}" y="18" text-anchor="middle" class="t">${esc(o.title)}</text>`];
+  const parts = [
+    `<text x="${W / 2}" y="18" text-anchor="middle" class="t">${esc(fitTitle(o.title, W))}</text>`,
+  ];
   for (const t of ticks)
     parts.push(
       `<line x1="${px(t).toFixed(1)}" x2="${px(t).toFixed(1)}" y1="${m.t}" y2="${H - m.b}" class="g"/><text x="${px(t).toFixed(1)}" y="${H - m.b + 14}" text-anchor="middle">${fmt(t)} s</text>`,
@@ -241,7 +257,7 @@ export function ganttChart(o: {
 
 function emptyChart(title: string, W: number, message: string): string {
   return svg(W, 60, title, [
-    `<text x="${W / 2}" y="18" text-anchor="middle" class="t">${esc(title)}</text>`,
+    `<text x="${W / 2}" y="18" text-anchor="middle" class="t">${esc(fitTitle(title, W))}</text>`,
     `<text x="${W / 2}" y="42" text-anchor="middle" class="m">${esc(message)}</text>`,
   ]);
 }

@@ -194,7 +194,13 @@ export function renderSweepHtml(
             .filter((p): p is [number, number] => p[1] !== null),
         }));
         charts.push(
-          `<div class="card">${lineChart({ title: `${m} vs ${first.key} (mean of repetitions)`, xLabel: first.key, yLabel: m, series })}</div>`,
+          `<div class="card">${lineChart({
+            title: `${m}${state.repetitions > 1 ? ` (mean of ${state.repetitions} runs)` : ''}`,
+            dots: true,
+            xLabel: first.key,
+            yLabel: m,
+            series,
+          })}</div>`,
         );
       } else {
         const bars = runs.map((r) => ({

@@ -74,8 +74,9 @@ describe('sweep grid', () => {
       };
     });
     const html = renderSweepHtml(state, runs);
-    expect(html).toContain('latency_p50_ms vs application.options.frequency (mean of repetitions)');
-    expect(html).toContain('worker_load_max_pct vs application.options.frequency');
+    expect(html).toContain('latency_p50_ms (mean of 2 runs)');
+    expect(html).toContain('>application.options.frequency</text>'); // the axis is the x label
+    expect(html).toContain('worker_load_max_pct (mean of 2 runs)');
     const csv = sweepCsv(state, runs).trim().split('\n');
     expect(csv).toHaveLength(5);
     expect(csv[0]).toMatch(/^application\.options\.frequency,repetition,run_id,/);
