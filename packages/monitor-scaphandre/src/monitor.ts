@@ -176,6 +176,9 @@ export async function collect(ctx: Ctx, window: { start: number; end: number }):
     notes.push(
       'Energy values are ESTIMATES from CPU time and the configured power model, not measurements (no scaphandre/RAPL here).',
     );
+  notes.push(
+    '"host" is the whole machine (every process on it, not only this run); node rows are the nodes\' own processes.',
+  );
   for (const [node, g] of Object.entries(state.guests))
     if (!g.mounted)
       notes.push(
