@@ -116,7 +116,11 @@ describe('compare', () => {
   });
 });
 
-describe.skipIf(!hasChromium())('report.html in headless Chromium', () => {
+describe('report.html in headless Chromium', () => {
+  it('Chromium is installed (apt-get install chromium)', () => {
+    expect(hasChromium(), 'Debian chromium is needed for the browser checks of report.html').toBe(true);
+  });
+
   it('renders with no console messages and a screenshot that is not blank', { timeout: 120000 }, async () => {
     const dir = fixtureRunDir(fixtureResults({ durationS: 60 }), tmp);
     const file = await writeReport(dir);
