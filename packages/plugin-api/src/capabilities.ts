@@ -6,13 +6,28 @@ import type { Node, NodeInfo } from './node.js';
 import type { Topology } from './topology.js';
 import type { WorkloadRunner } from './workload.js';
 import type { BenchmarkResult, EmulationReport, MonitorResult } from './results.js';
+import type { CleanOptions, CleanResult } from './clean.js';
 
 export type Kind = 'provider' | 'operating-service' | 'resource-manager' | 'monitor' | 'application';
 /** Pipeline order; teardown runs in reverse. */
-export const KIND_ORDER: readonly Kind[] = ['provider', 'operating-service', 'resource-manager', 'monitor', 'application'];
+export const KIND_ORDER: readonly Kind[] = [
+  'provider',
+  'operating-service',
+  'resource-manager',
+  'monitor',
+  'application',
+];
 
 export type Phase = 'validate' | 'plan' | 'provision' | 'install' | 'benchmark' | 'collect' | 'teardown';
-export const PHASES: readonly Phase[] = ['validate', 'plan', 'provision', 'install', 'benchmark', 'collect', 'teardown'];
+export const PHASES: readonly Phase[] = [
+  'validate',
+  'plan',
+  'provision',
+  'install',
+  'benchmark',
+  'collect',
+  'teardown',
+];
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
@@ -126,16 +141,27 @@ export interface Provider<Cfg = unknown, State = unknown> extends CapabilityBase
   provision(ctx: Context<Cfg, State>): Promise<Infrastructure>;
   /** Live handles for recorded nodes; called after provision and again by later processes. */
   attach(ctx: Context<Cfg, State>, infrastructure: Infrastructure): Promise<Node[]>;
+  /**
+   * Optional: find and remove leftovers without a state file (`continuum clean --provider <name>`),
+   * by the run id / tag in names and labels. `ctx.state` may be empty.
+   */
+  clean?(ctx: Context<Cfg, State>, options: CleanOptions): Promise<CleanResult>;
 }
 
-export interface OperatingService<Cfg = unknown, State = unknown>
-  extends CapabilityBase<'operating-service', Cfg, State> {
+export interface OperatingService<Cfg = unknown, State = unknown> extends CapabilityBase<
+  'operating-service',
+  Cfg,
+  State
+> {
   /** Returns what consumers need (e.g. broker address per node), stored as outputs.services[name]. */
   install(ctx: Context<Cfg, State>): Promise<Json>;
 }
 
-export interface ResourceManager<Cfg = unknown, State = unknown>
-  extends CapabilityBase<'resource-manager', Cfg, State> {
+export interface ResourceManager<Cfg = unknown, State = unknown> extends CapabilityBase<
+  'resource-manager',
+  Cfg,
+  State
+> {
   /** Whether the first cloud node becomes a control-plane-only `cloud_controller` (upstream's rule). */
   readonly usesController: boolean;
   install(ctx: Context<Cfg, State>): Promise<Json>;
@@ -147,7 +173,11 @@ export interface Monitor<Cfg = unknown, State = unknown> extends CapabilityBase<
   collect(ctx: Context<Cfg, State>, window: { start: number; end: number }): Promise<MonitorResult>;
 }
 
-export interface Application<Cfg = unknown, State = unknown> extends CapabilityBase<'application', Cfg, State> {
+export interface Application<Cfg = unknown, State = unknown> extends CapabilityBase<
+  'application',
+  Cfg,
+  State
+> {
   /** Preparation that must happen before the clock starts (models, bundles, images). */
   deploy?(ctx: Context<Cfg, State>): Promise<void>;
   benchmark(ctx: Context<Cfg, State>): Promise<BenchmarkResult>;
@@ -160,7 +190,9 @@ type Definition<T> = Omit<T, '$$type' | 'apiVersion' | 'kind'>;
 export function defineProvider<C, S>(def: Definition<Provider<C, S>>): Provider<C, S> {
   return { ...def, $$type: CAPABILITY_BRAND, apiVersion: API_VERSION, kind: 'provider' };
 }
-export function defineOperatingService<C, S>(def: Definition<OperatingService<C, S>>): OperatingService<C, S> {
+export function defineOperatingService<C, S>(
+  def: Definition<OperatingService<C, S>>,
+): OperatingService<C, S> {
   return { ...def, $$type: CAPABILITY_BRAND, apiVersion: API_VERSION, kind: 'operating-service' };
 }
 export function defineResourceManager<C, S>(def: Definition<ResourceManager<C, S>>): ResourceManager<C, S> {

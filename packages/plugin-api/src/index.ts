@@ -7,6 +7,7 @@ export * from './network.js';
 export type * from './node.js';
 export type * from './workload.js';
 export type * from './results.js';
+export type * from './clean.js';
 export * from './capabilities.js';
 export * from './stats.js';
 export { createProcessRunner } from './process-runner.js';
