@@ -141,7 +141,13 @@ export async function cleanWith(api: ComputeApi, options: CleanOptions): Promise
     (n) => api.deleteInstance(n, instanceZone.get(n) ?? api.zone),
   );
   // Boot disks auto-delete with their instance; a disk left over (instance creation failed half-way) is removed here.
-  const disks = await api.listDisksAllZones(filter);
+  const deletedInstances = new Set(instances.map(({ item }) => item.name));
+  // In a dry run the instances still exist: their boot disks go with them, so they are not leftovers.
+  const disks = (await api.listDisksAllZones(filter)).filter(
+    ({ item }) =>
+      !(options.dryRun ?? false) ||
+      !(item.users ?? []).some((u) => deletedInstances.has(u.split('/').at(-1))),
+  );
   const diskZone = new Map(disks.map(({ zone, item }) => [item.name ?? '', zone]));
   await deleteAll(
     'disks',

@@ -93,6 +93,39 @@ const provider = defineProvider<GcpOptions, GcpState>({
     return Promise.resolve(infrastructure.nodes.map((info) => createSshNode(info)));
   },
 
+  async clean(ctx, options) {
+    const api = computeApiFor(ctx.config, ctx);
+    try {
+      const report = await cleanWith(api, {
+        project: ctx.config.project,
+        zone: ctx.config.zone,
+        runId: options.runId,
+        dryRun: options.dryRun ?? false,
+        concurrency: ctx.config.concurrency,
+        log: ctx.log,
+        signal: ctx.signal,
+      });
+      const kinds = ['instances', 'disks', 'firewalls', 'subnetworks', 'networks'] as const;
+      const resource = {
+        instances: 'gcp-instance',
+        disks: 'gcp-disk',
+        firewalls: 'gcp-firewall',
+        subnetworks: 'gcp-subnetwork',
+        networks: 'gcp-network',
+      };
+      return {
+        removed: kinds.flatMap((k) => report[k].map((name) => ({ resource: resource[k], name }))),
+        errors: report.errors.map((e) => ({
+          resource: e.resource.split('/')[0] ?? e.resource,
+          name: e.resource.split('/').slice(1).join('/'),
+          message: e.message,
+        })),
+      };
+    } finally {
+      await api.close();
+    }
+  },
+
   async teardown(ctx) {
     const state = ctx.state.get();
     if (state === undefined || state.phase === 'deleted') return;

@@ -235,6 +235,42 @@ describe('gcp provider against the local Compute server and a real sshd', () => 
   });
 });
 
+describe('clean (continuum clean --provider gcp)', () => {
+  it('finds a crashed run by label without its state, reports in dry-run, then removes it', async () => {
+    const ctx = context({
+      cloud: { nodes: 1, cores: 2, memoryMiB: 8192 },
+      edge: { nodes: 1, cores: 2, memoryMiB: 2048 },
+      endpoint: { nodes: 0, cores: 1, memoryMiB: 512 },
+    });
+    await provider.provision(ctx);
+    // The run directory is gone: a fresh context with no state, only the config.
+    const fresh = createTestContext<GcpOptions, GcpState>({ config });
+    const dry = await provider.clean!(fresh, { runId: ctx.run.id, dryRun: true });
+    expect(dry.removed.map((r) => r.resource).sort()).toEqual([
+      'gcp-firewall',
+      'gcp-firewall',
+      'gcp-instance',
+      'gcp-instance',
+      'gcp-network',
+      'gcp-subnetwork',
+      'gcp-subnetwork',
+    ]);
+    expect(fake.instances.size).toBe(2);
+    const other = await provider.clean!(fresh, { runId: 'some-other-run' });
+    expect(other).toEqual({ removed: [], errors: [] });
+    const done = await provider.clean!(fresh, { runId: ctx.run.id });
+    expect(done.errors).toEqual([]);
+    expect(done.removed).toHaveLength(7);
+    expect([
+      fake.instances.size,
+      fake.disks.size,
+      fake.firewalls.size,
+      fake.subnetworks.size,
+      fake.networks.size,
+    ]).toEqual([0, 0, 0, 0, 0]);
+  });
+});
+
 describe('capability contract', () => {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
     continuum: Parameters<typeof capabilityContract>[0]['manifest'];
