@@ -134,6 +134,12 @@ describe('Compute API client against a local Compute server', () => {
       expect(ce.code).toBe('GCP_UNAUTHENTICATED');
       expect(ce.message).not.toMatch(/PRIVATE KEY/);
       expect(JSON.stringify(ce.details)).not.toMatch(/PRIVATE KEY/);
+      // The bearer token of the failed request must not travel with the error (gaxios redacts it).
+      const cause = JSON.stringify(ce.cause, (_k, v: unknown) =>
+        v instanceof Headers ? Object.fromEntries(v) : v,
+      );
+      expect(cause).toMatch(/authorization/i);
+      expect(cause).not.toMatch(/Bearer ey/);
     } finally {
       await a.close();
     }
