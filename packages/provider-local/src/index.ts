@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { relayBinaryPath } from './relay.js';
 import { egressLinks } from './shaping.js';
 import type { LocalState } from './state.js';
-import { teardownLocal } from './teardown.js';
+import { allRunTags, cleanRunByTag, listRunLeftovers, teardownLocal } from './teardown.js';
 
 type Ctx = Context<LocalOptions, LocalState>;
 
@@ -220,6 +220,34 @@ const provider = defineProvider<LocalOptions, LocalState>({
   },
 
   teardown: (ctx) => teardownLocal(ctx),
+
+  async clean(_ctx, options) {
+    const tags = options.runId !== undefined ? [runTag(options.runId)] : await allRunTags();
+    const removed: { resource: string; name: string }[] = [];
+    const errors: { resource: string; name: string; message: string }[] = [];
+    for (const tag of tags) {
+      if (options.dryRun === true) {
+        const left = await listRunLeftovers(tag);
+        removed.push(
+          ...left.namespaces.map((name) => ({ resource: 'netns', name })),
+          ...left.links.map((name) => ({ resource: 'link', name })),
+        );
+        continue;
+      }
+      try {
+        const result = await cleanRunByTag(tag);
+        removed.push(
+          ...result.removed.map((r) => {
+            const [resource = 'resource', ...rest] = r.split(' ');
+            return { resource, name: rest.join(' ') };
+          }),
+        );
+      } catch (error) {
+        errors.push({ resource: 'run', name: tag, message: (error as Error).message });
+      }
+    }
+    return { removed, errors };
+  },
 });
 
 export default provider;

@@ -180,3 +180,13 @@ export async function cleanRunByTag(tag: string): Promise<{ removed: string[] }>
   );
   return { removed };
 }
+
+/** Tags of every run that left a hub namespace (`ct-<tag>-hub`) on this host. */
+export async function allRunTags(): Promise<string[]> {
+  const out = await run(['ip', 'netns', 'list'], { check: false });
+  const tags = out.stdout
+    .split('\n')
+    .map((l) => /^ct-([a-z0-9]{1,6})-hub\b/.exec(l)?.[1])
+    .filter((t): t is string => t !== undefined);
+  return [...new Set(tags)];
+}
