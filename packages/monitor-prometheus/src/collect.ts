@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Artifact, Cell, MonitorResult, Series } from '@continuum/plugin-api';
 import { ContinuumError } from '@continuum/plugin-api';
-import { isDaemonRunning } from './daemon.js';
+import { isDaemonRunning } from '@continuum/plugin-api';
 import type { Ctx } from './install.js';
 import { resolveOptions } from './options.js';
 import { queryRange, storedQueries } from './queries.js';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Server } from 'node:http';
 import { createAppMetrics } from '../src/app-metrics.js';
-import { freePort } from '../src/daemon.js';
+import { freePort } from '@continuum/plugin-api';
 
 const servers: Server[] = [];
 afterAll(async () => {

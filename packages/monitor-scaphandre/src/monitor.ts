@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import type { Cell, Context, Json, MonitorResult, Node, PhaseEvent, Series } from '@continuum/plugin-api';
 import { ContinuumError, isSameProcessRunning, stopHostProcess } from '@continuum/plugin-api';
 import { hostSource, nodeSources } from './cpu-sources.js';
-import { freePort, startDaemon, waitHttpReady } from './daemon.js';
+import { freePort, startDaemon, waitHttpReady } from '@continuum/plugin-api';
 import { energyPerPhase, phaseSpans, powerIntervals } from './energy.js';
 import { resolveOptions, type ScaphandreOptions } from './options.js';
 import { estimateLabel, modelPower } from './power-model.js';

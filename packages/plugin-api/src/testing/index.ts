@@ -8,3 +8,4 @@
  */
 export { capabilityContract, providerContract, type ContractCase, type ProviderContractOptions } from './contracts.js';
 export { createTestContext, type TestContextOptions } from './context.js';
+export { cgroupNode, hasBinary, makeCgroups, nodeInfo } from './host-fixtures.js';

@@ -2,16 +2,12 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
-import type { ProcessRef } from '@continuum/plugin-api';
-import {
-  ContinuumError,
-  isSameProcessRunning,
-  processStartTime,
-  stopHostProcess,
-} from '@continuum/plugin-api';
+import type { ProcessRef } from './node.js';
+import { ContinuumError } from './errors.js';
+import { isSameProcessRunning, processStartTime, stopHostProcess } from './host-node.js';
 
 /**
- * Host daemons of this monitor (Prometheus, the node sampler, Grafana): started detached in their
+ * Daemons on the host itself (Prometheus, exporters, Grafana …): started detached in their
  * own process group so they outlive the CLI between `up` and `bench`, stopped by recorded PID
  * (and process start time, so a recycled PID is never signalled).
  */
