@@ -8,9 +8,14 @@ set -euo pipefail
 PARENT=$1 OUT=$2 WORK=$3 PKGS=$4 SCRIPT=$5
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C
 mkdir -p "$WORK/mnt"
-EXPORT="$WORK/export.raw"; MNT="$WORK/mnt"; PIDFILE="$WORK/storage-daemon.pid"
+EXPORT="$WORK/export.raw"; MNT="$WORK/mnt"; PIDFILE="$WORK/storage-daemon.pid"; LOOP=
 cleanup() {
   for m in "$MNT/proc" "$MNT/sys" "$MNT/dev" "$MNT"; do mountpoint -q "$m" && umount "$m" || true; done
+  # The loop device writes into the FUSE file through the page cache: flush it all to the storage
+  # daemon before stopping it, or the layer ends up with a dirty (even incomplete) filesystem.
+  sync
+  [ -n "$LOOP" ] && losetup -d "$LOOP" 2>/dev/null || true
+  sync
   if [ -s "$PIDFILE" ]; then kill "$(cat "$PIDFILE")" 2>/dev/null || true; for _ in $(seq 50); do kill -0 "$(cat "$PIDFILE")" 2>/dev/null || break; sleep 0.1; done; fi
 }
 trap cleanup EXIT
@@ -20,7 +25,8 @@ qemu-storage-daemon --daemonize --pidfile "$PIDFILE" \
   --blockdev "driver=file,node-name=layerfile,filename=$OUT" \
   --blockdev driver=qcow2,node-name=layer,file=layerfile \
   --export "type=fuse,id=layerexport,node-name=layer,mountpoint=$EXPORT,writable=on"
-mount -o loop "$EXPORT" "$MNT"
+LOOP=$(losetup --find --show "$EXPORT")
+mount "$LOOP" "$MNT"
 mount -t proc proc "$MNT/proc"; mount -t sysfs sys "$MNT/sys"; mount --bind /dev "$MNT/dev"
 cp /etc/resolv.conf "$MNT/etc/resolv.conf" 2>/dev/null || true
 printf '#!/bin/sh\nexit 101\n' > "$MNT/usr/sbin/policy-rc.d"; chmod +x "$MNT/usr/sbin/policy-rc.d"

@@ -130,6 +130,7 @@ describe('image cache keys', () => {
     const k = layerKey('base-1', layer);
     expect(k.startsWith('rm-docker-')).toBe(true);
     expect(layerKey('base-2', layer)).not.toBe(k);
+    expect(layerKey('base-1', layer, 'builder v1')).not.toBe(layerKey('base-1', layer, 'builder v2'));
     expect(layerKey('base-1', { ...layer, packages: ['docker.io', 'containerd'] })).not.toBe(k);
     expect(layerKey('base-1', { ...layer, script: 'true' })).not.toBe(k);
   });

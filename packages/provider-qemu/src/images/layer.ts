@@ -2,14 +2,11 @@ import { copyFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import type { Logger } from '@continuum/plugin-api';
 import { ContinuumError } from '@continuum/plugin-api';
-import { fileURLToPath } from 'node:url';
 import { tryRun } from '../exec.js';
 import type { CachedImage, ImageManifest } from './cache.js';
 import { findImage, imagePaths, imagesDir } from './cache.js';
 import type { LayerRecipe } from './recipe.js';
-import { layerKey } from './recipe.js';
-
-const LAYER_SCRIPT = fileURLToPath(new URL('../../scripts/build-layer.sh', import.meta.url));
+import { LAYER_SCRIPT, layerKey } from './recipe.js';
 
 /**
  * A resource manager's image: parent + packages + script, cached under a key that changes with

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const BUILD_SCRIPT = fileURLToPath(new URL('../../scripts/build-image.sh', import.meta.url));
+export const LAYER_SCRIPT = fileURLToPath(new URL('../../scripts/build-layer.sh', import.meta.url));
 
 /** What goes into the base image. Any change here (or in the build script) gives a new cache key. */
 export interface BaseRecipe {
@@ -61,8 +62,13 @@ export function baseKey(recipe: BaseRecipe, scriptText = readFileSync(BUILD_SCRI
  * Cache key of a layer: parent key + the layer's packages + script. Upstream keyed base images by
  * name only, so a software change silently reused the stale image; here it rebuilds.
  */
-export function layerKey(parentKey: string, layer: LayerRecipe): string {
+export function layerKey(
+  parentKey: string,
+  layer: LayerRecipe,
+  scriptText = readFileSync(LAYER_SCRIPT, 'utf8'),
+): string {
   const canon = JSON.stringify({
+    builder: sha(scriptText),
     parent: parentKey,
     name: layer.name,
     packages: [...layer.packages].sort(),

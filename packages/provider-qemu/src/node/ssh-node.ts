@@ -26,9 +26,12 @@ export async function connectSsh(target: SshTarget, readyTimeoutMs = 10_000): Pr
   const { Client: SshClient } = (await import('ssh2')).default;
   const client = new SshClient();
   return new Promise<Client>((resolve, reject) => {
+    // A permanent listener: ssh2 can emit more than one 'error' (e.g. "Connection lost before
+    // handshake" while a booting guest's sshd starts), and an unhandled one would crash the CLI.
+    // After 'ready', errors only end the connection; users of the client see 'close'.
     client
       .once('ready', () => resolve(client))
-      .once('error', (err: Error) => reject(err))
+      .on('error', (err: Error) => reject(err))
       .connect({
         host: target.host,
         port: target.port,

@@ -44,6 +44,8 @@ export function kernelCmdline(o: {
   if (o.identity === 'cmdline') {
     parts.push(
       'cloud-init=disabled',
+      // The identity unit configures eth0 itself, before udev could rename it.
+      'net.ifnames=0',
       `continuum_ip=${o.address}/${o.prefixLength}`,
       `continuum_hostname=${o.hostname}`,
       `continuum_key=${o.publicKeyBlob}`,
@@ -93,6 +95,9 @@ export function qemuArgs(vm: VmSpec): string[] {
     `tap,id=n0,ifname=${vm.tap},script=no,downscript=no`,
     '-device',
     `virtio-net-pci,netdev=n0,mac=${vm.mac}`,
+    // Entropy for sshd host-key generation at first boot (TCG guests gather it slowly).
+    '-device',
+    'virtio-rng-pci',
   ];
   if (vm.kernel !== undefined) {
     args.push('-kernel', vm.kernel, '-append', vm.cmdline);
