@@ -169,8 +169,10 @@ export function createHostNode(info: NodeInfo, options: HostNodeOptions = {}): N
       } finally {
         if (logFd !== undefined) closeSync(logFd);
       }
+      let flushLog: (done: () => void) => void = (done) => done();
+      // Resolve only once the log file has every line: callers read it right after wait().
       const exited = new Promise<ProcessExit>((resolveExit) => {
-        child.on('close', (code, signal) => resolveExit({ exitCode: code, signal }));
+        child.on('close', (code, signal) => flushLog(() => resolveExit({ exitCode: code, signal })));
       });
       child.on('error', (error) =>
         reject(new ContinuumError('NODE_SPAWN_FAILED', `Could not start ${command[0]} on node ${info.name}: ${error.message}`, { cause: error })),
@@ -200,7 +202,7 @@ export function createHostNode(info: NodeInfo, options: HostNodeOptions = {}): N
               opts.onLine?.(line, name, time);
             });
           }
-          void exited.then(() => log.end());
+          flushLog = (done) => log.end(done);
         }
         resolvePromise({ ref, wait: () => exited });
       });

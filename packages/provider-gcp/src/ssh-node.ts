@@ -330,8 +330,10 @@ export function createSshNode(info: NodeInfo, options: SshNodeOptions = {}): Nod
       'exit',
       (code: number | null, signal?: string) => (exitInfo = { exitCode: code, signal: signal ?? null }),
     );
-    const exited = new Promise<ProcessExit>((resolve) => channel.on('close', () => resolve(exitInfo)));
-    void exited.then(() => log.end());
+    // Resolve only once the log file has every line: callers read it right after wait().
+    const exited = new Promise<ProcessExit>((resolve) =>
+      channel.on('close', () => log.end(() => resolve(exitInfo))),
+    );
     channel.end();
     return new Promise<SpawnedProcess>((resolve, reject) => {
       let ref: ProcessRef | undefined;
