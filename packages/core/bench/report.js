@@ -1,13 +1,13 @@
 /* global console, performance */
 // Report generation time for a 300 s run, after `npx tsc -b packages/core`:
-//   node packages/core/test/report/bench-report.js [--seconds 300] [--endpoints 16] [--frequency 5]
+//   node packages/core/bench/report.js [--seconds 300] [--endpoints 16] [--frequency 5]
 // Builds results.json the size a 300 s image-classification run produces (latency sample per
 // image per endpoint, CPU/memory/power series per node at 1 s), then times writeReport().
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeReport } from '../../dist/report/index.js';
+import { writeReport } from '../dist/report/index.js';
 
 const { values } = parseArgs({
   options: {
