@@ -10,9 +10,17 @@ const cli = join(root, 'packages/core/bin/run.js');
 const isRoot = process.getuid?.() === 0;
 const dir = mkdtempSync(join(tmpdir(), 'continuum-e2e-clean-'));
 const run = (...args: string[]) =>
-  spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000, env: { ...process.env, XDG_DATA_HOME: join(dir, 'xdg') } });
+  spawnSync(process.execPath, [cli, ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, XDG_DATA_HOME: join(dir, 'xdg') },
+  });
 const leftovers = (tag: string): string[] =>
-  [spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout, spawnSync('ip', ['-o', 'link'], { encoding: 'utf8' }).stdout]
+  [
+    spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout,
+    spawnSync('ip', ['-o', 'link'], { encoding: 'utf8' }).stdout,
+  ]
     .join('\n')
     .split('\n')
     .filter((l) => l.includes(`ct-${tag}-`) || l.includes(`ct${tag}`));

@@ -13,11 +13,27 @@ const isRoot = process.getuid?.() === 0;
 
 interface Results {
   status: string;
-  emulation?: { backend: string; measurements: { ok: boolean; fromTier: string; toTier: string; configuredRttMs: number; measuredRttMs: number | null }[] };
-  application?: { status: string; tables: { id: string; columns: string[]; rows: unknown[][] }[]; summary: Record<string, unknown> };
+  emulation?: {
+    backend: string;
+    measurements: {
+      ok: boolean;
+      fromTier: string;
+      toTier: string;
+      configuredRttMs: number;
+      measuredRttMs: number | null;
+    }[];
+  };
+  application?: {
+    status: string;
+    tables: { id: string; columns: string[]; rows: unknown[][] }[];
+    summary: Record<string, unknown>;
+  };
 }
 
-function runExample(example: string, duration: number): { status: number | null; output: string; results: Results; runId: string } {
+function runExample(
+  example: string,
+  duration: number,
+): { status: number | null; output: string; results: Results; runId: string } {
   const config = parse(readFileSync(join(root, 'examples', example, 'continuum.config.yaml'), 'utf8')) as {
     application: { options: Record<string, unknown> };
   };
@@ -29,7 +45,11 @@ function runExample(example: string, duration: number): { status: number | null;
     cwd: dir,
     encoding: 'utf8',
     timeout: 200_000,
-    env: { ...process.env, XDG_DATA_HOME: join(dir, 'xdg-data'), XDG_CACHE_HOME: process.env['XDG_CACHE_HOME'] ?? join(dir, 'xdg-cache') },
+    env: {
+      ...process.env,
+      XDG_DATA_HOME: join(dir, 'xdg-data'),
+      XDG_CACHE_HOME: process.env['XDG_CACHE_HOME'] ?? join(dir, 'xdg-cache'),
+    },
   });
   const runsDir = join(dir, '.continuum', 'runs');
   const runId = readdirSync(runsDir)[0] as string;
@@ -41,7 +61,9 @@ function leftoversOf(runId: string): string[] {
   const tag = runId.split('-').at(-1) as string;
   const netns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
   const links = spawnSync('ip', ['-o', 'link'], { encoding: 'utf8' }).stdout;
-  return [...netns.split('\n'), ...links.split('\n')].filter((l) => l.includes(`ct-${tag}-`) || l.includes(`ct${tag}`));
+  return [...netns.split('\n'), ...links.split('\n')].filter(
+    (l) => l.includes(`ct-${tag}-`) || l.includes(`ct${tag}`),
+  );
 }
 
 describe.runIf(isRoot)('shipped examples on namespaces (short runs)', () => {
@@ -50,7 +72,9 @@ describe.runIf(isRoot)('shipped examples on namespaces (short runs)', () => {
     expect(status, output).toBe(0);
     expect(results.status).toBe('ok');
     expect(results.emulation?.backend).toMatch(/netem|userspace-relay/);
-    const cloudEndpoint = results.emulation?.measurements.find((m) => m.fromTier === 'cloud' && m.toTier === 'endpoint');
+    const cloudEndpoint = results.emulation?.measurements.find(
+      (m) => m.fromTier === 'cloud' && m.toTier === 'endpoint',
+    );
     expect(cloudEndpoint?.configuredRttMs).toBe(90);
     expect(cloudEndpoint?.measuredRttMs).toBeGreaterThan(80);
     const endpoint = results.application?.tables.find((t) => t.id === 'endpoint');
@@ -73,7 +97,13 @@ describe.runIf(isRoot)('shipped examples on namespaces (short runs)', () => {
     const { status, output, results, runId } = runExample('local-edge', 6);
     expect(status, output).toBe(0);
     const worker = results.application?.tables.find((t) => t.id === 'worker');
-    expect(worker?.columns.slice(0, 5)).toEqual(['worker_id', 'total_time (s)', 'delay_avg (ms)', 'delay_stdev (ms)', 'proc_time/data (ms)']);
+    expect(worker?.columns.slice(0, 5)).toEqual([
+      'worker_id',
+      'total_time (s)',
+      'delay_avg (ms)',
+      'delay_stdev (ms)',
+      'proc_time/data (ms)',
+    ]);
     expect(worker?.rows).toHaveLength(2);
     expect(output).toContain('EDGE OUTPUT');
     expect(leftoversOf(runId)).toEqual([]);
@@ -83,7 +113,13 @@ describe.runIf(isRoot)('shipped examples on namespaces (short runs)', () => {
     const { status, output, results, runId } = runExample('local-endpoint', 6);
     expect(status, output).toBe(0);
     const endpoint = results.application?.tables.find((t) => t.id === 'endpoint');
-    expect(endpoint?.columns.slice(0, 5)).toEqual(['endpoint_id', 'total_time (s)', 'proc_time/data (ms)', 'latency_avg (ms)', 'latency_stdev (ms)']);
+    expect(endpoint?.columns.slice(0, 5)).toEqual([
+      'endpoint_id',
+      'total_time (s)',
+      'proc_time/data (ms)',
+      'latency_avg (ms)',
+      'latency_stdev (ms)',
+    ]);
     expect(leftoversOf(runId)).toEqual([]);
   });
 });

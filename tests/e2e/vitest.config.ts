@@ -1,5 +1,11 @@
 import { defineProject } from 'vitest/config';
 
 export default defineProject({
-  test: { name: 'e2e', include: ['*.test.ts'], testTimeout: 240_000, hookTimeout: 60_000, fileParallelism: false },
+  test: {
+    name: 'e2e',
+    include: ['*.test.ts'],
+    testTimeout: 240_000,
+    hookTimeout: 60_000,
+    fileParallelism: false,
+  },
 });

@@ -1,4 +1,3 @@
-/* global process, console */
 // The demo through the real CLI: deploy time (namespaces, links and their validation, brokers
 // ready), benchmark and teardown, from the run's own phase timings. Needs root for namespaces.
 import { spawnSync } from 'node:child_process';
@@ -51,7 +50,13 @@ for (const validate of [false, true]) {
   console.log(
     `demo (examples/local, ${duration} s benchmark, link validation ${validate ? 'on' : 'off'}, ${rows[0].backend}), median of ${repetitions}:`,
   );
-  console.log(`  deploy (namespaces + links${validate ? ' + RTT/throughput check' : ''} + brokers ready): ${f('deploy')} s  (provision ${f('provision')} s, install ${f('install')} s; goal < 3 s)`);
-  console.log(`  benchmark ${f('benchmark')} s, teardown ${f('teardown')} s (goal < 2 s), whole CLI run ${f('wall')} s`);
-  console.log(`  end-to-end latency p50 ${f('p50')} ms (4G: 90 ms RTT + processing), exit codes ${rows.map((r) => r.exit).join(',')}`);
+  console.log(
+    `  deploy (namespaces + links${validate ? ' + RTT/throughput check' : ''} + brokers ready): ${f('deploy')} s  (provision ${f('provision')} s, install ${f('install')} s; goal < 3 s)`,
+  );
+  console.log(
+    `  benchmark ${f('benchmark')} s, teardown ${f('teardown')} s (goal < 2 s), whole CLI run ${f('wall')} s`,
+  );
+  console.log(
+    `  end-to-end latency p50 ${f('p50')} ms (4G: 90 ms RTT + processing), exit codes ${rows.map((r) => r.exit).join(',')}`,
+  );
 }

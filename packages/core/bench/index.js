@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console, URL */
 // Startup cost of the CLI: `continuum --help` and `continuum capabilities` (every first-party
 // plugin present, as in the monorepo) against the floor `node -e 0`. Median of 10 runs each,
 // interleaved so background load hits all variants alike. Printed, not asserted.

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console, URL */
 // Upstream .cfg compatibility figures (run after `npm run build`, via `npm run bench`):
 //  1. in-process: load + resolve (INI parse, upstream semantics, native config, plan) of every
 //     shipped legacy file — one pass, median of many passes;

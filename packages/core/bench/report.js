@@ -1,4 +1,3 @@
-/* global console, performance */
 // Report generation time for a 300 s run, after `npx tsc -b packages/core`:
 //   node packages/core/bench/report.js [--seconds 300] [--endpoints 16] [--frequency 5]
 // Builds results.json the size a 300 s image-classification run produces (latency sample per

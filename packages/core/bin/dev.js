@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process */
 // Development entry point: loads oclif.devPlugins (NODE_ENV=development) and uses compiled output
 // (run `npx tsc -b packages/core` first; no tsx is installed in this repository).
 import { execute, settings } from '@oclif/core';

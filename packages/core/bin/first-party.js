@@ -1,4 +1,3 @@
-/* global process */
 // When the CLI runs from the monorepo (or any install where the first-party plugins are
 // resolvable next to it), load them as oclif "core" plugins, so `node packages/core/bin/run.js`
 // finds provider-local, os-mqtt and app-image-classification without `plugins link`.

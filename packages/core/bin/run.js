@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process */
 // Production entry point. Compiled output only (no TypeScript transpiling of plugins), and the
 // first-party plugins of the monorepo are loaded when they are resolvable (see first-party.js).
 import { execute, settings } from '@oclif/core';

@@ -1,4 +1,3 @@
-/* global console, performance, process */
 // Monitoring overhead, run after `npx tsc -b packages/monitor-prometheus packages/monitor-scaphandre`, as root:
 //   node packages/monitor-prometheus/bench/index.js [--rounds N] [--seconds S]
 // A CPU-bound "worker" (sha256 over a 64 KiB buffer) runs in its own cgroup (1 core), like a

@@ -5,7 +5,14 @@ import { fileURLToPath } from 'node:url';
 import type { Context, Json, Node } from '@continuum/plugin-api';
 import { ContinuumError, runTag } from '@continuum/plugin-api';
 import type { CgroupSource } from './cgroup-stats.js';
-import { freePort, isDaemonRunning, portIsFree, startDaemon, stopDaemon, waitHttpReady } from '@continuum/plugin-api';
+import {
+  freePort,
+  isDaemonRunning,
+  portIsFree,
+  startDaemon,
+  stopDaemon,
+  waitHttpReady,
+} from '@continuum/plugin-api';
 import { grafanaHowTo, writeGrafanaProvisioning } from './grafana.js';
 import { credentialsFromKubeconfig, kubeObservability, kubeScrapeJobs } from './kubernetes.js';
 import type { PrometheusOptions } from './options.js';

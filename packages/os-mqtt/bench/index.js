@@ -1,4 +1,3 @@
-/* global console, performance, Buffer */
 // Benchmarks for @continuum/os-mqtt, run after `npx tsc -b packages/os-mqtt`:
 //   node packages/os-mqtt/bench/index.js [--starts N] [--messages N]
 // Prints broker start-to-ready time per implementation and pub→sub round-trip latency on loopback.

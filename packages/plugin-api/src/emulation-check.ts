@@ -64,13 +64,32 @@ export async function measureRttMatrix(
         configuredRateMbit: findLink(links, from.tier, to.tier)?.rateMbit ?? null,
       };
       const res = await from.exec(
-        ['ping', '-n', '-c', String(count + 1), '-i', String(options.intervalS ?? 0.2), '-W', '2', to.address],
-        { check: false, timeoutMs: (count + 1) * 3000 + 5000, ...(options.signal ? { signal: options.signal } : {}) },
+        [
+          'ping',
+          '-n',
+          '-c',
+          String(count + 1),
+          '-i',
+          String(options.intervalS ?? 0.2),
+          '-W',
+          '2',
+          to.address,
+        ],
+        {
+          check: false,
+          timeoutMs: (count + 1) * 3000 + 5000,
+          ...(options.signal ? { signal: options.signal } : {}),
+        },
       );
       const rtts = parsePingRtts(res.stdout);
       const summary = /= ([\d.]+)\/([\d.]+)\/([\d.]+)\/([\d.]+) ms/.exec(res.stdout);
       if (summary === null && rtts.length === 0) {
-        return { ...base, measuredRttMs: null, ok: false, note: `ping ${from.name} -> ${to.name} failed: ${res.stderr.trim() || res.stdout.trim()}` };
+        return {
+          ...base,
+          measuredRttMs: null,
+          ok: false,
+          note: `ping ${from.name} -> ${to.name} failed: ${res.stderr.trim() || res.stdout.trim()}`,
+        };
       }
       const median = rtts.length > 1 ? percentile(rtts.slice(1), 50) : Number(summary?.[2]);
       const measured = median ?? Number(summary?.[2]);
@@ -81,7 +100,11 @@ export async function measureRttMatrix(
         measuredRttMs: Math.round(measured * 1000) / 1000,
         measuredRttP95Ms: rtts.length > 1 ? percentile(rtts.slice(1), 95) : null,
         ok,
-        ...(ok ? {} : { note: `measured ${measured.toFixed(2)} ms vs configured ${configured} ms (tolerance ${tolerance.toFixed(2)} ms)` }),
+        ...(ok
+          ? {}
+          : {
+              note: `measured ${measured.toFixed(2)} ms vs configured ${configured} ms (tolerance ${tolerance.toFixed(2)} ms)`,
+            }),
       };
     }),
   );

@@ -43,6 +43,6 @@ export function isContinuumError(value: unknown): value is ContinuumErrorShape &
 export function abortError(signal: AbortSignal): ContinuumError {
   const reason: unknown = signal.reason;
   if (isContinuumError(reason)) return reason as unknown as ContinuumError;
-  const text = reason instanceof Error ? reason.message : String(reason ?? 'aborted');
+  const text = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'aborted';
   return new ContinuumError('ABORTED', `Cancelled: ${text}`);
 }

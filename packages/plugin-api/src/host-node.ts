@@ -50,7 +50,10 @@ export function isSameProcessRunning(ref: Pick<ProcessRef, 'pid' | 'startTime'>)
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** SIGTERM the process group, then SIGKILL after graceMs. Only if it is still the recorded process. */
-export async function stopHostProcess(ref: Pick<ProcessRef, 'pid' | 'startTime'>, graceMs = 5000): Promise<void> {
+export async function stopHostProcess(
+  ref: Pick<ProcessRef, 'pid' | 'startTime'>,
+  graceMs = 5000,
+): Promise<void> {
   if (!isSameProcessRunning(ref)) return;
   const signalGroup = (sig: NodeJS.Signals): void => {
     try {
@@ -116,10 +119,14 @@ export function createHostNode(info: NodeInfo, options: HostNodeOptions = {}): N
       };
       child.on('error', (error) =>
         finish(
-          new ContinuumError('NODE_EXEC_FAILED', `Could not run ${command[0]} on node ${info.name}: ${error.message}`, {
-            hint: `Is ${command[0]} installed?`,
-            cause: error,
-          }),
+          new ContinuumError(
+            'NODE_EXEC_FAILED',
+            `Could not run ${command[0]} on node ${info.name}: ${error.message}`,
+            {
+              hint: `Is ${command[0]} installed?`,
+              cause: error,
+            },
+          ),
         ),
       );
       child.on('close', (code, signal) => {
@@ -130,9 +137,13 @@ export function createHostNode(info: NodeInfo, options: HostNodeOptions = {}): N
         } else if ((opts.check ?? true) && exitCode !== 0) {
           const why = timedOut ? `timed out after ${opts.timeoutMs} ms` : `exited with ${exitCode}`;
           finish(
-            new ContinuumError('NODE_EXEC_FAILED', `${command.join(' ')} on node ${info.name} ${why}: ${(stderr || stdout).trim().slice(0, 2000)}`, {
-              details: { node: info.name, exitCode, stderr: stderr.slice(0, 4000) },
-            }),
+            new ContinuumError(
+              'NODE_EXEC_FAILED',
+              `${command.join(' ')} on node ${info.name} ${why}: ${(stderr || stdout).trim().slice(0, 2000)}`,
+              {
+                details: { node: info.name, exitCode, stderr: stderr.slice(0, 4000) },
+              },
+            ),
           );
         } else {
           finish({ stdout, stderr, exitCode });
@@ -175,7 +186,13 @@ export function createHostNode(info: NodeInfo, options: HostNodeOptions = {}): N
         child.on('close', (code, signal) => flushLog(() => resolveExit({ exitCode: code, signal })));
       });
       child.on('error', (error) =>
-        reject(new ContinuumError('NODE_SPAWN_FAILED', `Could not start ${command[0]} on node ${info.name}: ${error.message}`, { cause: error })),
+        reject(
+          new ContinuumError(
+            'NODE_SPAWN_FAILED',
+            `Could not start ${command[0]} on node ${info.name}: ${error.message}`,
+            { cause: error },
+          ),
+        ),
       );
       child.on('spawn', () => {
         const pid = child.pid as number;

@@ -28,6 +28,8 @@ export async function assertHostCanReach(node: Pick<NodeInfo, 'name' | 'address'
   throw new ContinuumError(
     'HOST_ROUTE_NOT_LOCAL',
     `The host has no local route to node ${node.name} (${node.address}); refusing to send traffic through the default gateway.`,
-    { hint: 'This is a provider bug: a node on this machine must be on-link for the host (a management link to its bridge).' },
+    {
+      hint: 'This is a provider bug: a node on this machine must be on-link for the host (a management link to its bridge).',
+    },
   );
 }

@@ -12,6 +12,19 @@ export * from './capabilities.js';
 export * from './stats.js';
 export { createProcessRunner } from './process-runner.js';
 export { measureRttMatrix, parsePingRtts, rttToleranceMs, tierPairs } from './emulation-check.js';
-export { createHostNode, isSameProcessRunning, processStartTime, stopHostProcess, type HostNodeOptions } from './host-node.js';
+export {
+  createHostNode,
+  isSameProcessRunning,
+  processStartTime,
+  stopHostProcess,
+  type HostNodeOptions,
+} from './host-node.js';
 export { assertHostCanReach, hostRouteIsLocal } from './host-route.js';
-export { freePort, isDaemonRunning, portIsFree, startDaemon, stopDaemon, waitHttpReady } from './host-daemon.js';
+export {
+  freePort,
+  isDaemonRunning,
+  portIsFree,
+  startDaemon,
+  stopDaemon,
+  waitHttpReady,
+} from './host-daemon.js';

@@ -13,9 +13,18 @@ export interface LinkValues {
 }
 
 export type LinkClass = 'cloud' | 'edge' | 'cloud-edge' | 'cloud-endpoint' | 'edge-endpoint';
-export const LINK_CLASSES: readonly LinkClass[] = ['cloud', 'edge', 'cloud-edge', 'cloud-endpoint', 'edge-endpoint'];
+export const LINK_CLASSES: readonly LinkClass[] = [
+  'cloud',
+  'edge',
+  'cloud-edge',
+  'cloud-endpoint',
+  'edge-endpoint',
+];
 
-const WIRED = { cloud: { latencyMs: 0, jitterMs: 0, rateMbit: 1000 }, edge: { latencyMs: 7.5, jitterMs: 2.5, rateMbit: 1000 } };
+const WIRED = {
+  cloud: { latencyMs: 0, jitterMs: 0, rateMbit: 1000 },
+  edge: { latencyMs: 7.5, jitterMs: 2.5, rateMbit: 1000 },
+};
 
 export const UPSTREAM_LINK_DEFAULTS: Record<WirelessPreset, Record<LinkClass, LinkValues>> = {
   '4g': {
@@ -51,7 +60,11 @@ export type LinkOverrides = Partial<Record<LinkClass, Partial<LinkValues>>>;
  * Expand the per-class values into directed egress rules between the tiers that exist. Both
  * directions get the same values (upstream shapes egress on every VM, so RTT ≈ 2 × latency).
  */
-export function resolveLinks(preset: WirelessPreset, overrides: LinkOverrides, present: readonly Tier[]): LinkSpec[] {
+export function resolveLinks(
+  preset: WirelessPreset,
+  overrides: LinkOverrides,
+  present: readonly Tier[],
+): LinkSpec[] {
   const links: LinkSpec[] = [];
   for (const from of present) {
     for (const to of present) {

@@ -20,9 +20,13 @@ export function createProcessRunner(nodes: readonly Node[], options: { logDir: s
     async run(spec: ComponentSpec): Promise<Workload> {
       const node = byName.get(spec.node);
       if (node === undefined) {
-        throw new ContinuumError('RUNNER_UNKNOWN_NODE', `Component ${spec.name} targets node "${spec.node}", which does not exist.`, {
-          hint: `Known nodes: ${[...byName.keys()].join(', ')}`,
-        });
+        throw new ContinuumError(
+          'RUNNER_UNKNOWN_NODE',
+          `Component ${spec.name} targets node "${spec.node}", which does not exist.`,
+          {
+            hint: `Known nodes: ${[...byName.keys()].join(', ')}`,
+          },
+        );
       }
       if (!node.sharesHostFilesystem) {
         for (const file of spec.files ?? []) await node.copy(file.from, file.to);
@@ -46,8 +50,16 @@ export function createProcessRunner(nodes: readonly Node[], options: { logDir: s
       const waitExit = (): Promise<WorkloadExit> => {
         exit ??= proc.wait().then((r) => {
           const ok = r.exitCode === 0;
-          const reason = ok ? undefined : r.signal !== null ? `killed by ${r.signal}` : `exit code ${r.exitCode}`;
-          timeline.push({ time: Date.now(), phase: ok ? 'succeeded' : 'failed', ...(reason ? { reason } : {}) });
+          const reason = ok
+            ? undefined
+            : r.signal !== null
+              ? `killed by ${r.signal}`
+              : `exit code ${r.exitCode}`;
+          timeline.push({
+            time: Date.now(),
+            phase: ok ? 'succeeded' : 'failed',
+            ...(reason ? { reason } : {}),
+          });
           return { phase: ok ? 'succeeded' : 'failed', exitCode: r.exitCode, ...(reason ? { reason } : {}) };
         });
         return exit;
@@ -63,7 +75,13 @@ export function createProcessRunner(nodes: readonly Node[], options: { logDir: s
             waiters.push(
               new Promise((_, reject) => {
                 timer = setTimeout(
-                  () => reject(new ContinuumError('WORKLOAD_TIMEOUT', `Component ${spec.name} on ${node.name} did not finish within ${ms / 1000} s.`)),
+                  () =>
+                    reject(
+                      new ContinuumError(
+                        'WORKLOAD_TIMEOUT',
+                        `Component ${spec.name} on ${node.name} did not finish within ${ms / 1000} s.`,
+                      ),
+                    ),
                   ms,
                 );
               }),
@@ -73,8 +91,13 @@ export function createProcessRunner(nodes: readonly Node[], options: { logDir: s
             const signal = opts.signal;
             waiters.push(
               new Promise((_, reject) => {
-                if (signal.aborted) reject(new ContinuumError('ABORTED', `Waiting for ${spec.name} was cancelled.`));
-                signal.addEventListener('abort', () => reject(new ContinuumError('ABORTED', `Waiting for ${spec.name} was cancelled.`)), { once: true });
+                if (signal.aborted)
+                  reject(new ContinuumError('ABORTED', `Waiting for ${spec.name} was cancelled.`));
+                signal.addEventListener(
+                  'abort',
+                  () => reject(new ContinuumError('ABORTED', `Waiting for ${spec.name} was cancelled.`)),
+                  { once: true },
+                );
               }),
             );
           }

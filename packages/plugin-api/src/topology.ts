@@ -104,7 +104,13 @@ export function resolveNodes(tiers: Record<Tier, TierSpec>, withController: bool
   });
   let cloudWorkers = tiers.cloud.nodes;
   if (withController && tiers.cloud.nodes > 0) {
-    nodes.push({ name: 'cloud_controller', tier: 'cloud', role: 'cloud-controller', index: 0, limits: limitsOf(tiers.cloud) });
+    nodes.push({
+      name: 'cloud_controller',
+      tier: 'cloud',
+      role: 'cloud-controller',
+      index: 0,
+      limits: limitsOf(tiers.cloud),
+    });
     cloudWorkers -= 1;
   }
   for (let i = 0; i < cloudWorkers; i++) {
@@ -114,7 +120,13 @@ export function resolveNodes(tiers: Record<Tier, TierSpec>, withController: bool
     nodes.push({ name: `edge${i}`, tier: 'edge', role: 'edge', index: i, limits: limitsOf(tiers.edge) });
   }
   for (let i = 0; i < tiers.endpoint.nodes; i++) {
-    nodes.push({ name: `endpoint${i}`, tier: 'endpoint', role: 'endpoint', index: i, limits: limitsOf(tiers.endpoint) });
+    nodes.push({
+      name: `endpoint${i}`,
+      tier: 'endpoint',
+      role: 'endpoint',
+      index: i,
+      limits: limitsOf(tiers.endpoint),
+    });
   }
   return nodes;
 }
@@ -133,5 +145,10 @@ export function workerNodes<N extends { role: Role }>(nodes: readonly N[], mode:
  */
 export function runTag(runId: string): string {
   const tag = runId.split('-').at(-1) ?? runId;
-  return tag.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 6) || 'run';
+  return (
+    tag
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '')
+      .slice(0, 6) || 'run'
+  );
 }

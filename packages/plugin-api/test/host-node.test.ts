@@ -29,7 +29,10 @@ describe('host node', () => {
   it('stops a detached process tree by PID and knows when it is gone', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hostnode-'));
     const node = createHostNode(info);
-    const proc = await node.spawn(['sh', '-c', 'echo started; sleep 30 & wait'], { logFile: join(dir, 'd.log'), detached: true });
+    const proc = await node.spawn(['sh', '-c', 'echo started; sleep 30 & wait'], {
+      logFile: join(dir, 'd.log'),
+      detached: true,
+    });
     expect(await node.isRunning(proc.ref)).toBe(true);
     for (let i = 0; i < 100 && !readFileSync(join(dir, 'd.log'), 'utf8').includes('started'); i++) {
       await new Promise((r) => setTimeout(r, 20));
@@ -44,7 +47,11 @@ describe('host node', () => {
   it('runs a component through the process runner with timestamped logs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'runner-'));
     const runner = createProcessRunner([createHostNode(info)], { logDir: dir });
-    const w = await runner.run({ name: 'c1', node: 'n0', command: ['sh', '-c', 'echo one; echo two >&2; exit 0'] });
+    const w = await runner.run({
+      name: 'c1',
+      node: 'n0',
+      command: ['sh', '-c', 'echo one; echo two >&2; exit 0'],
+    });
     const exit = await w.wait({ timeoutMs: 10000 });
     expect(exit.phase).toBe('succeeded');
     const lines = await w.logs();

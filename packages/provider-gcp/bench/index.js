@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console, performance */
 // provider-gcp benchmark (run after build): plan time, client load time, and the Compute API
 // path (VPC + subnets + firewalls + N VMs + RUNNING, then label clean) against the local
 // Compute stand-in on 127.0.0.1. No cloud is contacted. Time to SSH-ready on a real project is

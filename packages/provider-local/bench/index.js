@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console, performance */
 // provider-local benchmark (run after build): deploy/teardown times and emulation accuracy.
 //   node packages/provider-local/bench/index.js
 // Needs root for the netns figures; without root it reports process mode only.

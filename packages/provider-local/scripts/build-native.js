@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console */
 // Compiles the userspace delay relay (native/continuum-relay.c) into dist/native/. Linux only: on
 // other platforms the provider runs nodes as plain processes and never needs it.
 import { spawnSync } from 'node:child_process';

@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import { ContinuumError, runTag } from '@continuum/plugin-api';
 import type { Context, EmulationReport, Infrastructure, Json, NodeInfo, Tier } from '@continuum/plugin-api';
-import { hostManagementAddress, hostPrefixesFromIpJson, parseCidr, pickSubnet, planAddresses } from './address-plan.js';
+import {
+  hostManagementAddress,
+  hostPrefixesFromIpJson,
+  parseCidr,
+  pickSubnet,
+  planAddresses,
+} from './address-plan.js';
 import type { PlannedNode } from './address-plan.js';
 import {
   createNodeCgroup,

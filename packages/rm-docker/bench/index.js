@@ -1,4 +1,3 @@
-/* global process, console, setTimeout */
 // Docker runner figures: runtime-image build/import time and start latency per container, on a
 // private containerd + dockerd started here (no bridge, no iptables) and stopped by PID.
 // Run after `npx tsc -b packages/rm-docker`: node packages/rm-docker/bench/index.js [containers=10]

@@ -1,4 +1,3 @@
-/* global process, console */
 // Rendering + validation time for every resource-manager artifact (kubernetes online/offline,
 // kubeedge, openfaas, offline-bundle fetch), plus manifest validation throughput.
 // Run after `npx tsc -b packages/rm-openfaas packages/rm-kubeedge`: node packages/rm-kubernetes/bench/index.js

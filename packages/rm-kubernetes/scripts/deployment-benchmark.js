@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console, setTimeout */
 // Control-plane deployment benchmark on a running cluster (upstream's kubecontrol idea without
 // patched binaries): deploys N sleeping pods by each method and prints the per-pod phase table.
 //

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console */
 // Offline installs, step 1 (on a machine WITH internet, Docker and Ansible): render the playbook that
 // fills a bundle with every binary, manifest and image the install needs, and run it.
 //

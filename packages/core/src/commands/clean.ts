@@ -38,7 +38,9 @@ export default class Clean extends BaseCommand<typeof Clean> {
       description: 'Provider(s) to ask (default: the one recorded in the run directory).',
       multiple: true,
     }),
-    config: Flags.string({ description: 'Config file whose provider options to use (project, zone, credentials …).' }),
+    config: Flags.string({
+      description: 'Config file whose provider options to use (project, zone, credentials …).',
+    }),
     all: Flags.boolean({ description: 'Every run of the selected providers, not one run.', default: false }),
     'dry-run': Flags.boolean({ description: 'List what would be removed, remove nothing.', default: false }),
   };
@@ -52,11 +54,17 @@ export default class Clean extends BaseCommand<typeof Clean> {
     }
     const recorded = runId !== undefined ? this.recordedRun(runId) : undefined;
     const fromConfig = await this.configSelection();
-    const providers = this.flags.provider ?? [recorded?.provider?.use ?? fromConfig?.use].filter((p): p is string => p !== undefined);
+    const providers =
+      this.flags.provider ??
+      [recorded?.provider?.use ?? fromConfig?.use].filter((p): p is string => p !== undefined);
     if (providers.length === 0) {
-      throw new ContinuumError('CONFIG_CLEAN_PROVIDER', 'No provider to ask: the run directory is gone and no --provider was given.', {
-        hint: 'Pass --provider local (or qemu, gcp …).',
-      });
+      throw new ContinuumError(
+        'CONFIG_CLEAN_PROVIDER',
+        'No provider to ask: the run directory is gone and no --provider was given.',
+        {
+          hint: 'Pass --provider local (or qemu, gcp …).',
+        },
+      );
     }
     const registry = this.registry();
     const results: Record<string, CleanResult> = {};
@@ -67,11 +75,19 @@ export default class Clean extends BaseCommand<typeof Clean> {
         const entry = registry.resolve('provider', name);
         const cap = (await registry.load(entry)) as Provider;
         if (cap.clean === undefined) {
-          this.out.logger('core').warn(`provider ${name} (${entry.pluginName}) cannot clean without state; use \`continuum down\``);
+          this.out
+            .logger('core')
+            .warn(
+              `provider ${name} (${entry.pluginName}) cannot clean without state; use \`continuum down\``,
+            );
           continue;
         }
         const rawOptions =
-          fromConfig?.use === name ? fromConfig.options : recorded?.provider?.use === name ? recorded.provider.options : {};
+          fromConfig?.use === name
+            ? fromConfig.options
+            : recorded?.provider?.use === name
+              ? recorded.provider.options
+              : {};
         let options: unknown = rawOptions ?? {};
         if (cap.configSchema !== undefined) {
           const checked = await validateWithSchema(cap.configSchema, options, ['provider', 'options']);
@@ -88,7 +104,12 @@ export default class Clean extends BaseCommand<typeof Clean> {
         const ctx = {
           config: options,
           topology: EMPTY_TOPOLOGY,
-          run: { id: runId ?? 'clean', dir: scratch, startedAt: new Date().toISOString(), configPath: undefined },
+          run: {
+            id: runId ?? 'clean',
+            dir: scratch,
+            startedAt: new Date().toISOString(),
+            configPath: undefined,
+          },
           host: { isRoot: process.getuid?.() === 0, cores: 0, memoryMiB: 0, platform: process.platform },
           log,
           signal: AbortSignal.timeout(15 * 60_000),
@@ -107,7 +128,8 @@ export default class Clean extends BaseCommand<typeof Clean> {
           const verb = this.flags['dry-run'] ? 'would remove' : 'removed';
           if (result.removed.length === 0) this.say(`${name}: nothing left behind`);
           for (const r of result.removed) this.say(`${name}: ${verb} ${r.resource} ${r.name}`);
-          for (const e of result.errors) this.say(`${name}: could not remove ${e.resource} ${e.name}: ${e.message}`);
+          for (const e of result.errors)
+            this.say(`${name}: could not remove ${e.resource} ${e.name}: ${e.message}`);
           if (result.errors.length > 0) failed = true;
         } catch (error) {
           failed = true;
@@ -147,6 +169,8 @@ export default class Clean extends BaseCommand<typeof Clean> {
     const { loadConfigFile } = await import('../engine/config-loader.js');
     const loaded = await loadConfigFile(this.flags.config);
     const raw = loaded.raw as { provider?: { use?: unknown; options?: unknown } } | undefined;
-    return typeof raw?.provider?.use === 'string' ? { use: raw.provider.use, options: raw.provider.options } : undefined;
+    return typeof raw?.provider?.use === 'string'
+      ? { use: raw.provider.use, options: raw.provider.options }
+      : undefined;
   }
 }

@@ -301,7 +301,8 @@ export class RunEngine {
         } catch (error) {
           // A broken plugin must not stop the others from being torn down.
           const step = state.findStep(w.kind, w.name);
-          if (step !== undefined && step.status !== 'torn-down') missing.push(`${stepId(w)}: ${(error as Error).message}`);
+          if (step !== undefined && step.status !== 'torn-down')
+            missing.push(`${stepId(w)}: ${(error as Error).message}`);
           continue;
         }
         let opts: unknown = w.options;

@@ -121,7 +121,10 @@ export { renderResults };
  * A run whose benchmark came back partial or failed did not succeed, even though every phase
  * returned: the caller exits non-zero with this error (results stay in the run directory).
  */
-export function incompleteBenchmarkError(results: ResultsDocument, runDir: string): ContinuumError | undefined {
+export function incompleteBenchmarkError(
+  results: ResultsDocument,
+  runDir: string,
+): ContinuumError | undefined {
   if (results.status !== 'partial') return undefined;
   const problems = results.application?.problems ?? [];
   return new ContinuumError(

@@ -39,7 +39,15 @@ function zodIssues(error: z.ZodError): { path: Path; message: string }[] {
   });
 }
 
-const CONFIG_ROOTS = new Set(['infrastructure', 'provider', 'services', 'resourceManager', 'application', 'monitors', 'run']);
+const CONFIG_ROOTS = new Set([
+  'infrastructure',
+  'provider',
+  'services',
+  'resourceManager',
+  'application',
+  'monitors',
+  'run',
+]);
 
 export interface ValidateOptions {
   /**
@@ -163,7 +171,9 @@ export async function validateConfig(
               : [...s.path.filter((k) => k !== 'options'), ...pathFromString(d.path)];
         if (d.severity === 'error' && !options.hostChecksAsWarnings) add(path, d.message, d.hint);
         else if (d.severity === 'error')
-          warnings.push(`would fail on this host: ${formatPath(path)}: ${d.message}${d.hint ? ` (${d.hint})` : ''}`);
+          warnings.push(
+            `would fail on this host: ${formatPath(path)}: ${d.message}${d.hint ? ` (${d.hint})` : ''}`,
+          );
         else warnings.push(`${formatPath(path)}: ${d.message}${d.hint ? ` (${d.hint})` : ''}`);
       }
     }

@@ -1,5 +1,5 @@
 // vitest asymmetric matchers (expect.objectContaining …) are typed `any`.
-/* eslint-disable @typescript-eslint/no-unsafe-assignment */
+
 import { afterAll, describe, expect, it } from 'vitest';
 import { fakeConfig, Sandbox } from './sandbox.js';
 

@@ -24,7 +24,9 @@ describe('continuum run: benchmark incomplete', () => {
     expect(r.stdout).toMatch(/FAKE OUTPUT/);
     expect(box.markerFiles()).toEqual([]);
     const [id] = box.runIds();
-    const results = JSON.parse(readFileSync(join(box.runDir(id!), 'results.json'), 'utf8')) as { status: string };
+    const results = JSON.parse(readFileSync(join(box.runDir(id!), 'results.json'), 'utf8')) as {
+      status: string;
+    };
     expect(results.status).toBe('partial');
     expect(box.state(id!).status).toBe('torn-down');
   });

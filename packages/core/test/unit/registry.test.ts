@@ -1,5 +1,5 @@
 // vitest asymmetric matchers (expect.objectContaining …) are typed `any`.
-/* eslint-disable @typescript-eslint/no-unsafe-assignment */
+
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -22,10 +22,19 @@ export interface TestContextOptions<C, S> {
   signal?: AbortSignal;
 }
 
-const emptyTier = (): TierSpec => ({ nodes: 0, cores: 1, memoryMiB: 512, cpuQuota: 1, diskReadMBps: 0, diskWriteMBps: 0 });
+const emptyTier = (): TierSpec => ({
+  nodes: 0,
+  cores: 1,
+  memoryMiB: 512,
+  cpuQuota: 1,
+  diskReadMBps: 0,
+  diskWriteMBps: 0,
+});
 
 /** A Context like the core builds, with an in-memory state store and logger, for plugin tests. */
-export function createTestContext<C, S>(options: TestContextOptions<C, S>): Context<C, S> & {
+export function createTestContext<C, S>(
+  options: TestContextOptions<C, S>,
+): Context<C, S> & {
   log: ReturnType<typeof createMemoryLogger>;
   savedStates: S[];
 } {

@@ -30,7 +30,10 @@ export function capabilityContract(options: {
     {
       name: 'declares the current apiVersion',
       run: () => {
-        assert(options.manifest.apiVersion === API_VERSION, `package.json continuum.apiVersion is ${options.manifest.apiVersion}, expected ${API_VERSION}`);
+        assert(
+          options.manifest.apiVersion === API_VERSION,
+          `package.json continuum.apiVersion is ${options.manifest.apiVersion}, expected ${API_VERSION}`,
+        );
         assert(options.manifest.capabilities.length > 0, 'declares no capabilities');
         return Promise.resolve();
       },
@@ -61,9 +64,15 @@ export function capabilityContract(options: {
         if (cap.configSchema === undefined) return;
         const good = await validateWithSchema(cap.configSchema, options.validOptions?.[decl.name] ?? {});
         assert(good.ok, `valid options rejected: ${good.ok ? '' : JSON.stringify(good.issues)}`);
-        const bad = await validateWithSchema(cap.configSchema, { __definitely_not_an_option__: 42, frequency: 'x' });
+        const bad = await validateWithSchema(cap.configSchema, {
+          __definitely_not_an_option__: 42,
+          frequency: 'x',
+        });
         assert(!bad.ok, 'schema accepted an unknown key; use a strict object schema');
-        assert(bad.issues.every((i) => i.message.length > 0), 'issues must have messages');
+        assert(
+          bad.issues.every((i) => i.message.length > 0),
+          'issues must have messages',
+        );
       },
     });
     if (options.makeContext !== undefined) {
@@ -73,8 +82,8 @@ export function capabilityContract(options: {
         run: async () => {
           const cap = await load();
           const ctx = make();
-          await cap.teardown(ctx as never);
-          await cap.teardown(ctx as never);
+          await cap.teardown(ctx);
+          await cap.teardown(ctx);
         },
       });
     }
@@ -107,7 +116,10 @@ export function providerContract<C, S>(options: ProviderContractOptions<C, S>): 
           assert(infra.provider === provider.name, 'infrastructure.provider must be the provider name');
           const names = infra.nodes.map((n) => n.name).sort();
           const expected = ctx.topology.nodes.map((n) => n.name).sort();
-          assert(JSON.stringify(names) === JSON.stringify(expected), `nodes ${names.join(',')} != topology ${expected.join(',')}`);
+          assert(
+            JSON.stringify(names) === JSON.stringify(expected),
+            `nodes ${names.join(',')} != topology ${expected.join(',')}`,
+          );
           const copy = JSON.parse(JSON.stringify(infra)) as typeof infra;
           const nodes = await provider.attach(ctx, copy);
           for (const node of nodes) {

@@ -6,6 +6,11 @@
  *   for (const c of capabilityContract({ load: () => import('../src/index.js'), manifest: pkg.continuum }))
  *     it(c.name, c.run);
  */
-export { capabilityContract, providerContract, type ContractCase, type ProviderContractOptions } from './contracts.js';
+export {
+  capabilityContract,
+  providerContract,
+  type ContractCase,
+  type ProviderContractOptions,
+} from './contracts.js';
 export { createTestContext, type TestContextOptions } from './context.js';
 export { cgroupNode, hasBinary, makeCgroups, nodeInfo } from './host-fixtures.js';
