@@ -19,12 +19,14 @@ import { PACKAGE_DIR, type ResolvedModel } from './model/resolve.js';
 import {
   assignAll,
   defaultWorkerCpu,
+  isServerless,
   defaultWorkerMemoryGb,
   replyTimeoutFor,
   resolveMode,
   threadsFor,
 } from './plan.js';
 import { parseRecords } from './protocol.js';
+import { METRICS_TARGETS_FILE, metricsPortOption, writeMetricsTargets, type MetricsTarget } from './metrics-targets.js';
 import { buildTables, type ComponentOutput } from './results/tables.js';
 import { StateWriter, type AppState } from './state.js';
 
@@ -33,6 +35,8 @@ export const REMOTE_ROOT = '/opt/continuum/app-image-classification';
 /** Components exit by themselves when a broker stays unreachable this long. */
 const BROKER_LOSS_SECONDS = 5;
 const READY_TIMEOUT_MS = 60_000;
+/** A function pod is scheduled, gets its image and passes its readiness probe first. */
+const OPENFAAS_READY_TIMEOUT_MS = 600_000;
 
 interface Broker {
   host: string;
@@ -43,7 +47,7 @@ interface Broker {
 }
 
 interface Running {
-  kind: 'worker' | 'endpoint' | 'combined';
+  kind: 'worker' | 'endpoint' | 'combined' | 'function';
   index: number;
   connectedTo?: number;
   spec: ComponentSpec;
@@ -84,7 +88,11 @@ function brokerUrl(brokers: Record<string, Broker>, node: string): string {
 }
 
 /** Paths and command for a component on a node, copying the package where the node cannot see it. */
-function placement(node: Node, model: ResolvedModel, entry: 'worker' | 'endpoint' | 'combined') {
+function placement(
+  node: Node,
+  model: ResolvedModel,
+  entry: 'worker' | 'endpoint' | 'combined' | 'function' | 'serverless-endpoint',
+) {
   if (node.sharesHostFilesystem) {
     return {
       command: [process.execPath, join(PACKAGE_DIR, 'dist', `${entry}.js`)],
@@ -119,8 +127,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** A deadline that never keeps the process alive on its own (the race it is in may finish first). */
 const unrefDelay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
 
-async function waitForReady(r: Running, signal: AbortSignal): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
+async function waitForReady(r: Running, signal: AbortSignal, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   let exited: WorkloadExit | Error | undefined;
   void r.exit.then((e) => (exited = e));
   while (Date.now() < deadline) {
@@ -139,7 +147,19 @@ async function waitForReady(r: Running, signal: AbortSignal): Promise<void> {
   }
   throw new ContinuumError(
     'APP_COMPONENT_TIMEOUT',
-    `${r.spec.name} on ${r.spec.node} was not ready within ${READY_TIMEOUT_MS / 1000} s.`,
+    `${r.spec.name} on ${r.spec.node} was not ready within ${timeoutMs / 1000} s.`,
+  );
+}
+
+/** Where endpoints POST: the runner's URL (the OpenFaaS gateway route), else what the function printed. */
+async function functionUrl(r: Running): Promise<string> {
+  const fromRunner = r.workload.ref.data['url'];
+  if (typeof fromRunner === 'string' && fromRunner.length > 0) return fromRunner;
+  const { records } = parseRecords((await r.workload.logs()).map((l) => l.line));
+  for (const x of records) if (x.type === 'ready' && x.url !== undefined) return x.url;
+  throw new ContinuumError(
+    'APP_NO_FUNCTION_URL',
+    `${r.spec.name} on ${r.spec.node} is ready but neither its runner (${r.workload.ref.runner}) nor the function reported an invocation URL.`,
   );
 }
 
@@ -154,7 +174,8 @@ export async function runBenchmark(
       'APP_NO_RUNNER',
       'No workload runner is available for the benchmark (the core provides one).',
     );
-  const mode = resolveMode(cfg.mode, ctx.topology.mode);
+  const serverless = isServerless(cfg.mode, runner.name, ctx.outputs.cluster);
+  const mode = resolveMode(serverless ? 'serverless' : cfg.mode, ctx.topology.mode);
   const workers = workerNodes(ctx.nodes, mode);
   const endpoints = ctx.nodes.filter((n) => n.role === 'endpoint');
   if (endpoints.length === 0)
@@ -170,7 +191,17 @@ export async function runBenchmark(
       { hint: 'Add nodes to that tier or set application.options.mode: auto.' },
     );
   }
-  const brokers = mode === 'endpoint' ? {} : mqttBrokers(ctx);
+  const brokers = mode === 'endpoint' || serverless ? {} : mqttBrokers(ctx);
+  const metricsBase = metricsPortOption(cfg);
+  const viaOpenFaas = runner.name === 'openfaas';
+  /** Component k serves its metrics at base + k on its node's address (predictable scrape targets). */
+  const metricsEnv = (node: Node, k: number, inPod = false): Record<string, string> =>
+    metricsBase === undefined
+      ? {}
+      : {
+          METRICS_PORT: String(metricsBase === 0 ? 0 : metricsBase + k),
+          METRICS_HOST: inPod ? '0.0.0.0' : node.address,
+        };
   const tag = runTag(ctx.run.id);
   const replyTimeout = replyTimeoutFor(cfg.duration, cfg.replyTimeout);
   const writer = new StateWriter(ctx);
@@ -210,6 +241,7 @@ export async function runBenchmark(
       (s) =>
         void s.components.push({ name: spec.name, node: spec.node, runner: runner.name, status: 'starting' }),
     );
+    announceMetrics(spec);
     const workload = await runner.run(spec, { signal: ctx.signal });
     const pid = workload.ref.data['pid'];
     const node = ctx.nodes.find((n) => n.name === spec.node);
@@ -234,6 +266,18 @@ export async function runBenchmark(
     };
     running.push(r);
     return r;
+  };
+
+  // Write-ahead scrape targets: a fixed metrics port is known before the component starts, so a
+  // Prometheus watching the file_sd file scrapes from the first second (port 0: known at the end).
+  const announced: MetricsTarget[] = [];
+  const announceMetrics = (spec: ComponentSpec): void => {
+    const port = spec.env?.['METRICS_PORT'];
+    const host = spec.env?.['METRICS_HOST'];
+    if (port === undefined || port === '0' || host === undefined || host === '0.0.0.0') return;
+    const shown = host.includes(':') ? `[${host}]` : host;
+    announced.push({ component: spec.name, node: spec.node, url: `http://${shown}:${port}/metrics` });
+    writeMetricsTargets(ctx.run.dir, announced);
   };
 
   const stopAll = async (): Promise<void> => {
@@ -266,8 +310,92 @@ export async function runBenchmark(
   }, 500);
   watch.unref();
 
+  /**
+   * Serverless: one function per cloud worker node (the openfaas runner deploys it behind the
+   * gateway; the process runner starts it as a plain HTTP server), then the endpoints POST to it.
+   */
+  const startServerless = async (): Promise<void> => {
+    if (cfg.perWorker > 1)
+      notes.push(`serverless: one function per worker node (perWorker ${cfg.perWorker} ignored)`);
+    const assignment = assignAll(endpoints.length, workers.length);
+    const idle = workers.map((_, i) => i).filter((i) => !assignment.includes(i));
+    if (idle.length > 0)
+      notes.push(`worker(s) ${idle.join(', ')} got no endpoint (more workers than endpoints) and were not started`);
+    ctx.log.progress(`starting ${workers.length - idle.length} function(s)`);
+    const functions = await Promise.all(
+      workers.map(async (node, i) => {
+        if (idle.includes(i)) return undefined;
+        const p = placement(node, model, 'function');
+        const cpu = workerCpu(node);
+        return start('function', i, {
+          name: `function${i}`,
+          node: node.name,
+          command: p.command,
+          env: {
+            WORKER_ID: `cloud${i}`,
+            CPU_THREADS: String(threadsFor(cpu)),
+            MODEL_JSON: JSON.stringify(p.model),
+            // rm-openfaas routes the gateway to :8080 in the pod; elsewhere a free port on the node.
+            PORT: viaOpenFaas ? '8080' : '0',
+            HOST: viaOpenFaas ? '0.0.0.0' : node.address,
+            MAX_SECONDS: String(cfg.duration + replyTimeout + 600),
+            ...metricsEnv(node, i, viaOpenFaas),
+          },
+          cpu,
+          memoryMiB: Math.round((cfg.workerMemory ?? defaultWorkerMemoryGb(tierOf(node).memoryMiB)) * 1000),
+          files: p.files,
+          labels: { 'continuum.run': tag, 'continuum.app': 'image-classification' },
+        });
+      }),
+    );
+    const urls: string[] = [];
+    await Promise.all(
+      functions.map(async (r, i) => {
+        if (r === undefined) return;
+        await waitForReady(r, ctx.signal, viaOpenFaas ? OPENFAAS_READY_TIMEOUT_MS : READY_TIMEOUT_MS);
+        urls[i] = await functionUrl(r);
+      }),
+    );
+    ctx.log.progress(
+      `starting ${endpoints.length} endpoint(s): ${cfg.frequency} images/s for ${cfg.duration} s each, HTTP to ${[...new Set(urls)].join(', ')}`,
+    );
+    await Promise.all(
+      endpoints.map((e, j) => {
+        const w = assignment[j] as number;
+        const p = placement(e, model, 'serverless-endpoint');
+        const name = `cloud${w}_endpoint${j}`;
+        return start(
+          'endpoint',
+          j,
+          {
+            name,
+            node: e.name,
+            command: p.command,
+            env: {
+              ENDPOINT_ID: name,
+              FREQUENCY: String(cfg.frequency),
+              DURATION: String(cfg.duration),
+              FUNCTION_URL: urls[w] as string,
+              REQUEST_TIMEOUT: String(replyTimeout),
+              FUNCTION_LOSS_SECONDS: String(BROKER_LOSS_SECONDS),
+              IMAGES_DIR: p.imagesDir,
+              ...metricsEnv(e, workers.length + j),
+            },
+            cpu: endpointCpu(e),
+            memoryMiB: Math.round((cfg.endpointMemory ?? tierOf(e).memoryMiB / 1024) * 1000),
+            files: p.files,
+            labels: { 'continuum.run': tag, 'continuum.app': 'image-classification' },
+          },
+          w,
+        );
+      }),
+    );
+  };
+
   try {
-    if (mode === 'endpoint') {
+    if (serverless) {
+      await startServerless();
+    } else if (mode === 'endpoint') {
       ctx.log.progress(`starting ${endpoints.length} endpoint(s) with local processing`);
       await Promise.all(
         endpoints.map((e, j) => {
@@ -284,6 +412,7 @@ export async function runBenchmark(
               REPLY_TIMEOUT: String(replyTimeout),
               MODEL_JSON: JSON.stringify(p.model),
               IMAGES_DIR: p.imagesDir,
+              ...metricsEnv(e, j),
             },
             cpu: endpointCpu(e),
             memoryMiB: Math.round((cfg.endpointMemory ?? tierOf(e).memoryMiB / 1024) * 1000),
@@ -321,6 +450,7 @@ export async function runBenchmark(
               MODEL_JSON: JSON.stringify(p.model),
               BROKER_LOSS_SECONDS: String(BROKER_LOSS_SECONDS),
               MAX_SECONDS: String(cfg.duration + replyTimeout + 120),
+              ...metricsEnv(node, i),
             },
             cpu,
             memoryMiB: Math.round((cfg.workerMemory ?? defaultWorkerMemoryGb(tierOf(node).memoryMiB)) * 1000),
@@ -358,6 +488,7 @@ export async function runBenchmark(
                 REPLY_TIMEOUT: String(replyTimeout),
                 BROKER_LOSS_SECONDS: String(BROKER_LOSS_SECONDS),
                 IMAGES_DIR: p.imagesDir,
+                ...metricsEnv(e, replicas.length + j),
               },
               cpu: endpointCpu(e),
               memoryMiB: Math.round((cfg.endpointMemory ?? tierOf(e).memoryMiB / 1024) * 1000),
@@ -371,10 +502,13 @@ export async function runBenchmark(
     }
 
     // Bounded waits: generation + reply timeout + slack; a failed worker stops its endpoints early.
-    const budgetMs = (cfg.duration + replyTimeout + 30) * 1000;
+    // Serverless endpoints slow down instead of queueing when the function is slower than the
+    // frame period, so they get the generation time once more.
+    const budgetMs = (cfg.duration * (serverless ? 2 : 1) + replyTimeout + 30) * 1000;
     const deadline = Date.now() + budgetMs;
-    const endpointRuns = running.filter((r) => r.kind !== 'worker');
-    const workerRuns = running.filter((r) => r.kind === 'worker');
+    const endpointRuns = running.filter((r) => r.kind === 'endpoint' || r.kind === 'combined');
+    const workerRuns = running.filter((r) => r.kind === 'worker' || r.kind === 'function');
+    const functionRuns = running.filter((r) => r.kind === 'function');
     for (const w of workerRuns) {
       void w.exit.then(async (e) => {
         if (e instanceof Error || e.phase === 'failed') {
@@ -408,6 +542,8 @@ export async function runBenchmark(
       }
     };
     await waitAll(endpointRuns, deadline);
+    // A function serves until it is stopped: stop it once its endpoints are done.
+    await Promise.all(functionRuns.map((r) => r.workload.stop().catch(() => undefined)));
     await waitAll(workerRuns, Math.max(deadline, Date.now() + 15_000));
   } catch (error) {
     await stopAll();
@@ -423,6 +559,7 @@ export async function runBenchmark(
   mkdirSync(rawDir, { recursive: true });
   const outputs: ComponentOutput[] = [];
   const artifacts: { path: string; description: string }[] = [];
+  const metricsTargets: MetricsTarget[] = [];
   for (const r of running) {
     const lines = await r.workload.logs();
     const { records, other } = parseRecords(lines.filter((l) => l.stream === 'stdout').map((l) => l.line));
@@ -453,8 +590,13 @@ export async function runBenchmark(
     const end = records.find((x) => x.type === 'end');
     if (end?.type === 'end' && end.lost > 0)
       problems.push(
-        `${r.spec.name}: ${end.lost} of ${end.sent} images got no reply within ${replyTimeout} s.`,
+        serverless
+          ? `${r.spec.name}: ${end.lost} of ${end.sent} requests to the function failed (see raw/${r.spec.name}.jsonl).`
+          : `${r.spec.name}: ${end.lost} of ${end.sent} images got no reply within ${replyTimeout} s.`,
       );
+    for (const ready of records)
+      if (ready.type === 'ready' && ready.metricsUrl !== undefined)
+        metricsTargets.push({ component: r.spec.name, node: r.spec.node, url: ready.metricsUrl });
     outputs.push({
       name: r.spec.name,
       kind: r.kind,
@@ -467,7 +609,17 @@ export async function runBenchmark(
     for (const c of s.components) c.status = 'done';
   });
 
-  const built = buildTables(mode, outputs);
+  const built = buildTables(mode, outputs, { serverless });
+  if (metricsBase !== undefined) {
+    writeMetricsTargets(ctx.run.dir, metricsTargets);
+    artifacts.push({
+      path: METRICS_TARGETS_FILE,
+      description: 'prom-client scrape targets of the components (Prometheus file_sd format)',
+    });
+    notes.push(
+      `prom-client metrics were served by ${metricsTargets.length} component(s): ${metricsTargets.map((t) => t.url).join(', ') || 'none'}`,
+    );
+  }
   const behind = Number(built.summary['cant_keep_up'] ?? 0);
   if (behind > 0)
     ctx.log.warn(`Can't keep up: endpoints fell behind ${cfg.frequency} images/s ${behind} time(s)`);
@@ -482,7 +634,16 @@ export async function runBenchmark(
   return {
     status,
     tables: built.tables,
-    summary: { ...built.summary, frequency: cfg.frequency, duration: cfg.duration, model: model.name },
+    summary: {
+      ...built.summary,
+      frequency: cfg.frequency,
+      duration: cfg.duration,
+      model: model.name,
+      ...(serverless ? { execution: 'serverless' } : {}),
+      ...(metricsBase !== undefined
+        ? { metrics_targets: metricsTargets.map((t) => new URL(t.url).host).join(',') }
+        : {}),
+    },
     series: built.series,
     artifacts,
     notes,

@@ -9,7 +9,7 @@ import {
 } from '@continuum/plugin-api';
 import { optionsSchema, type Options } from './options.js';
 import { resolveModel, type ResolvedModel } from './model/resolve.js';
-import { defaultWorkerCpu, resolveMode, threadsFor } from './plan.js';
+import { defaultWorkerCpu, isServerless, resolveMode, threadsFor } from './plan.js';
 import { runBenchmark } from './benchmark.js';
 import { stopRecordedComponents, type AppState } from './state.js';
 
@@ -36,7 +36,11 @@ export default defineApplication<Options, AppState>({
     properties: {
       frequency: { type: 'integer', minimum: 1, description: 'images per second per endpoint' },
       duration: { type: 'integer', minimum: 1, default: 300, description: 'seconds of image generation' },
-      mode: { enum: ['auto', 'cloud', 'edge', 'endpoint'], default: 'auto' },
+      mode: {
+        enum: ['auto', 'cloud', 'edge', 'endpoint', 'serverless'],
+        default: 'auto',
+        description: 'serverless: functions invoked over HTTP (auto under resourceManager openfaas)',
+      },
       model: {
         oneOf: [
           { enum: ['mobilenet-v2', 'inception-v3'] },
@@ -61,6 +65,12 @@ export default defineApplication<Options, AppState>({
       endpointMemory: { type: 'number', minimum: 0.001, description: 'GB' },
       perWorker: { type: 'integer', minimum: 1, default: 1 },
       replyTimeout: { type: 'integer', minimum: 1, description: 'seconds to wait for outstanding replies' },
+      metrics: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'prom-client /metrics on every component (component k at port + k; 0: free ports)',
+        properties: { port: { type: 'integer', minimum: 0, maximum: 65535, default: 9464 } },
+      },
     },
   }),
   stateVersion: 1,
@@ -129,10 +139,14 @@ export default defineApplication<Options, AppState>({
   },
 
   plan(ctx) {
-    const mode = resolveMode(ctx.config.mode, ctx.topology.mode);
+    const serverless = isServerless(ctx.config.mode, ctx.runner?.name, ctx.outputs.cluster);
+    const mode = resolveMode(serverless ? 'serverless' : ctx.config.mode, ctx.topology.mode);
     const items: PlanItem[] = [];
     const endpoints = ctx.topology.nodes.filter((n) => n.role === 'endpoint');
-    if (mode !== 'endpoint') {
+    if (serverless) {
+      for (const n of ctx.topology.nodes.filter((x) => x.role === 'cloud'))
+        items.push({ resource: 'function', name: `image-classification function on ${n.name}`, details: { http: true } });
+    } else if (mode !== 'endpoint') {
       for (const n of ctx.topology.nodes.filter((x) => x.role === mode)) {
         for (let r = 0; r < ctx.config.perWorker; r++)
           items.push({ resource: 'process', name: `worker on ${n.name}`, details: { mode } });

@@ -31,7 +31,8 @@ export const optionsSchema = z.strictObject({
   frequency: positiveInt('frequency (images per second per endpoint)'),
   /** Seconds of data generation (upstream `duration`, default 300). */
   duration: positiveInt('duration (seconds)').default(300),
-  mode: z.enum(['auto', 'cloud', 'edge', 'endpoint']).default('auto'),
+  /** serverless: workers are functions invoked over HTTP (upstream's OpenFaaS mode); auto picks it under rm openfaas. */
+  mode: z.enum(['auto', 'cloud', 'edge', 'endpoint', 'serverless']).default('auto'),
   model: modelSchema.optional(),
   /** CPU cores per worker application (upstream application_worker_cpu; default tier cores - 0.5). */
   workerCpu: positiveAmount('workerCpu').optional(),
@@ -43,6 +44,15 @@ export const optionsSchema = z.strictObject({
   perWorker: positiveInt('perWorker').default(1),
   /** Seconds an endpoint waits for outstanding replies after its last image (default: max(10, duration)). */
   replyTimeout: positiveInt('replyTimeout').optional(),
+  /**
+   * prom-client metrics on every worker/endpoint/function (issue 7), off by default. Component k
+   * listens on its node's address at `port + k` (workers first, then endpoints); port 0 picks free ports.
+   */
+  metrics: z
+    .strictObject({
+      port: z.number().int().min(0).max(65535).default(9464),
+    })
+    .optional(),
 });
 
 export type Options = z.output<typeof optionsSchema>;

@@ -3,8 +3,26 @@ import type { Mode } from '@continuum/plugin-api';
 /** Pure planning rules, kept apart from the I/O so they can be tested on their own. */
 
 /** `auto` follows the topology (upstream: edge if there are edge nodes, else cloud, else endpoint). */
-export function resolveMode(option: 'auto' | Mode, topologyMode: Mode): Mode {
+export function resolveMode(option: 'auto' | 'serverless' | Mode, topologyMode: Mode): Mode {
+  if (option === 'serverless') return 'cloud';
   return option === 'auto' ? topologyMode : option;
+}
+
+/**
+ * Serverless (upstream's OpenFaaS execution model): asked for, or picked automatically when the
+ * workloads go through the openfaas resource manager (its runner, or its cluster output's gateway).
+ */
+export function isServerless(
+  option: 'auto' | 'serverless' | Mode,
+  runnerName: string | undefined,
+  cluster?: unknown,
+): boolean {
+  if (option === 'serverless') return true;
+  if (option !== 'auto') return false;
+  if (runnerName === 'openfaas') return true;
+  const gateway =
+    typeof cluster === 'object' && cluster !== null ? (cluster as Record<string, unknown>)['gateway'] : undefined;
+  return typeof gateway === 'object' && gateway !== null && 'functionUrlTemplate' in gateway;
 }
 
 /**

@@ -55,6 +55,8 @@ export type ComponentRecord =
       t: number;
       component: string;
       /** Process CPU time so far (user+system), ms. */ cpuMs?: number;
+      /** prom-client scrape URL, when metrics are enabled. */ metricsUrl?: string;
+      /** The function's own invocation URL (serverless variant), when it is not behind a gateway. */ url?: string;
     }
   | { type: 'sent'; t: number; seq: number; bytes: number; prepMs: number }
   | {
@@ -65,6 +67,9 @@ export type ComponentRecord =
       latencyMs: number;
       worker: string;
       label: string;
+      /** Serverless: the function's processing and queueing time for this image, from its answer. */
+      procMs?: number;
+      queueMs?: number;
     }
   | {
       type: 'processed';
@@ -83,6 +88,8 @@ export type ComponentRecord =
       top5: { label: string; score: number }[];
     }
   | { type: 'behind'; t: number; seq: number; lagMs: number }
+  /** Serverless: an invocation that got no answer (connection refused, HTTP error, timeout). */
+  | { type: 'request-failed'; t: number; seq: number; message: string }
   | { type: 'end'; t: number; sent: number; received: number; lost: number; behind: number }
   | {
       type: 'worker-end';
@@ -112,4 +119,22 @@ export function parseRecords(lines: readonly string[]): { records: ComponentReco
     if (trimmed.length > 0) other.push(line);
   }
   return { records, other };
+}
+
+/** Serverless request body, as upstream's publisher POSTs it: base64 JPEG and the send time in ns. */
+export interface FunctionRequest {
+  image: string;
+  /** Epoch nanoseconds (upstream: time.time_ns()). */
+  time: number;
+}
+
+/** The function's answer: top-5 labels and its processing time (upstream returns both). */
+export interface FunctionResponse {
+  labels: { label: string; score: number }[];
+  processingNs: number;
+  /** Time the request waited for a free inference thread, ns. */
+  queueNs: number;
+  /** Request received minus `time` (upstream's function `Latency (ns)`), ns. */
+  latencyNs: number;
+  worker: string;
 }

@@ -24,10 +24,15 @@ export function flushRecords(): void {
 }
 process.on('exit', flushRecords);
 // Stopped by the benchmark or teardown: keep what was measured, then exit as a signal would.
+// A server (the function) is meant to be stopped this way and sets a clean exit code instead.
+let stopExitCode: number | undefined;
+export function exitCleanlyOnStop(): void {
+  stopExitCode = 0;
+}
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     flushRecords();
-    process.exit(signal === 'SIGTERM' ? 143 : 130);
+    process.exit(stopExitCode ?? (signal === 'SIGTERM' ? 143 : 130));
   });
 }
 

@@ -57,7 +57,7 @@ export const ENDPOINT_ONLY_COLUMNS = [
 
 export interface ComponentOutput {
   name: string;
-  kind: 'worker' | 'endpoint' | 'combined';
+  kind: 'worker' | 'endpoint' | 'combined' | 'function';
   /** worker_id / endpoint index. */
   index: number;
   /** Worker index the endpoint is attached to (upstream's connected_to). */
@@ -93,11 +93,15 @@ const plainMean = (values: number[]): number | null =>
 export function buildTables(
   mode: 'cloud' | 'edge' | 'endpoint',
   outputs: readonly ComponentOutput[],
+  options: { serverless?: boolean } = {},
 ): Tables {
+  const serverless = options.serverless === true;
   const notes: string[] = [];
   const tables: ResultTable[] = [];
   const series: Series[] = [];
-  const summary: Record<string, number | string | boolean | null> = { mode };
+  const summary: Record<string, number | string | boolean | null> = {
+    mode: serverless ? 'serverless' : mode,
+  };
   const allLatencies: number[] = [];
   let sent = 0;
   let replied = 0;
@@ -116,8 +120,14 @@ export function buildTables(
     });
   };
 
+  if (serverless) {
+    // Upstream prints only the endpoint metrics in serverless mode (and an empty worker header).
+    tables.push({ id: 'worker', title: 'CLOUD OUTPUT', columns: WORKER_COLUMNS, rows: [] });
+  }
   if (mode !== 'endpoint') {
-    const workers = outputs.filter((o) => o.kind === 'worker').sort((a, b) => a.index - b.index);
+    const workers = serverless
+      ? []
+      : outputs.filter((o) => o.kind === 'worker').sort((a, b) => a.index - b.index);
     const allDelays: number[] = [];
     const allProc: number[] = [];
     const allQueue: number[] = [];
@@ -150,12 +160,13 @@ export function buildTables(
         processed.length,
       ];
     });
-    tables.push({
-      id: 'worker',
-      title: mode === 'cloud' ? 'CLOUD OUTPUT' : 'EDGE OUTPUT',
-      columns: WORKER_COLUMNS,
-      rows,
-    });
+    if (!serverless)
+      tables.push({
+        id: 'worker',
+        title: mode === 'cloud' ? 'CLOUD OUTPUT' : 'EDGE OUTPUT',
+        columns: WORKER_COLUMNS,
+        rows,
+      });
     // CPU per image of the worker processes (after model load), when they reported it.
     let workerCpu = 0;
     let cpuKnown = workers.length > 0;
@@ -167,6 +178,16 @@ export function buildTables(
     }
     summary['worker_cpu_ms_per_image'] =
       cpuKnown && allProc.length > 0 ? r2(workerCpu / allProc.length) : null;
+    // Serverless: the function's processing and queueing time come back in each answer.
+    if (serverless) {
+      for (const e of outputs.filter((o) => o.kind === 'endpoint'))
+        for (const r of pick(e.records, 'reply')) {
+          if (r.procMs !== undefined) allProc.push(r.procMs);
+          if (r.queueMs !== undefined) allQueue.push(r.queueMs);
+        }
+      summary['functions'] = outputs.filter((o) => o.kind === 'function').length;
+      summary['requests_failed'] = outputs.reduce((n, o) => n + pick(o.records, 'request-failed').length, 0);
+    }
     const d = summarize(allDelays);
     const p = summarize(allProc);
     Object.assign(summary, {
@@ -271,7 +292,7 @@ export function buildTables(
   const l = summarize(allLatencies);
   const elapsed = lastReply > firstSend ? (lastReply - firstSend) / 1000 : null;
   Object.assign(summary, {
-    endpoints: outputs.filter((o) => o.kind !== 'worker').length,
+    endpoints: outputs.filter((o) => o.kind === 'endpoint' || o.kind === 'combined').length,
     images_sent: sent,
     images_replied: replied,
     images_lost: lost,
