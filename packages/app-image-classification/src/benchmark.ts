@@ -26,7 +26,12 @@ import {
   threadsFor,
 } from './plan.js';
 import { parseRecords } from './protocol.js';
-import { METRICS_TARGETS_FILE, metricsPortOption, writeMetricsTargets, type MetricsTarget } from './metrics-targets.js';
+import {
+  METRICS_TARGETS_FILE,
+  metricsPortOption,
+  writeMetricsTargets,
+  type MetricsTarget,
+} from './metrics-targets.js';
 import { buildTables, type ComponentOutput } from './results/tables.js';
 import { StateWriter, type AppState } from './state.js';
 
@@ -320,7 +325,9 @@ export async function runBenchmark(
     const assignment = assignAll(endpoints.length, workers.length);
     const idle = workers.map((_, i) => i).filter((i) => !assignment.includes(i));
     if (idle.length > 0)
-      notes.push(`worker(s) ${idle.join(', ')} got no endpoint (more workers than endpoints) and were not started`);
+      notes.push(
+        `worker(s) ${idle.join(', ')} got no endpoint (more workers than endpoints) and were not started`,
+      );
     ctx.log.progress(`starting ${workers.length - idle.length} function(s)`);
     const functions = await Promise.all(
       workers.map(async (node, i) => {

@@ -1,6 +1,7 @@
 import type { ResolvedModel } from './model/resolve.js';
 import { InferencePool, nowMs } from './runtime/pool.js';
 import { emit, envInt, envString, fail, loadImages, rateLoop, readImage } from './components/common.js';
+import { startMetrics } from './components/metrics.js';
 
 /**
  * Endpoint-only mode (upstream's "combined" container): the endpoint generates FREQUENCY images per
@@ -17,7 +18,15 @@ const images = loadImages(envString('IMAGES_DIR'));
 const pool = await InferencePool.start(model, threads).catch((error: unknown) =>
   fail(`cannot load model ${model.onnxPath}: ${error instanceof Error ? error.message : String(error)}`, 2),
 );
-emit({ type: 'ready', t: nowMs(), component: endpointId });
+const metrics = await startMetrics('combined', endpointId).catch((error: unknown) =>
+  fail(`cannot serve metrics: ${error instanceof Error ? error.message : String(error)}`, 2),
+);
+emit({
+  type: 'ready',
+  t: nowMs(),
+  component: endpointId,
+  ...(metrics.url !== undefined ? { metricsUrl: metrics.url } : {}),
+});
 
 const total = frequency * duration;
 let received = 0;
@@ -30,11 +39,17 @@ await rateLoop(
     const image = readImage(images[seq % images.length] as string);
     const prepMs = nowMs() - t;
     emit({ type: 'sent', t, seq, bytes: image.length, prepMs });
-    pool
-      .classify(image)
+    metrics.sent();
+    const job = pool.classify(image);
+    metrics.queue(pool.queued);
+    job
       .then((result) => {
         received++;
         const done = nowMs();
+        metrics.processed();
+        metrics.processing(result.procMs);
+        metrics.latency(done - t);
+        metrics.queue(pool.queued);
         emit({
           type: 'processed',
           t: done,

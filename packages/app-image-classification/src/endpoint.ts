@@ -6,10 +6,12 @@ import {
   emit,
   envInt,
   envString,
+  fail,
   loadImages,
   rateLoop,
   readImage,
 } from './components/common.js';
+import { startMetrics } from './components/metrics.js';
 
 /**
  * Endpoint component (upstream's "publisher"): a camera that sends FREQUENCY JPEGs per second for
@@ -27,6 +29,9 @@ const replyTimeout = envInt('REPLY_TIMEOUT', Math.max(10, duration));
 const lossSeconds = envInt('BROKER_LOSS_SECONDS', 5);
 const images = loadImages(envString('IMAGES_DIR'));
 
+const metrics = await startMetrics('endpoint', endpointId).catch((error: unknown) =>
+  fail(`cannot serve metrics: ${error instanceof Error ? error.message : String(error)}`, 2),
+);
 const local = await connectBroker(localUrl, `${endpointId}-local-${process.pid}`, lossSeconds);
 const remote = await connectBroker(remoteUrl, `${endpointId}-remote-${process.pid}`, lossSeconds);
 
@@ -43,6 +48,7 @@ local.on('message', (_topic, payload) => {
   }
   if (!outstanding.delete(reply.seq)) return;
   received++;
+  metrics.latency(now - reply.t);
   emit({
     type: 'reply',
     t: now,
@@ -55,7 +61,12 @@ local.on('message', (_topic, payload) => {
   if (outstanding.size === 0) onAllReplies?.();
 });
 await local.subscribeAsync(replyTopic, { qos: 0 });
-emit({ type: 'ready', t: nowMs(), component: endpointId });
+emit({
+  type: 'ready',
+  t: nowMs(),
+  component: endpointId,
+  ...(metrics.url !== undefined ? { metricsUrl: metrics.url } : {}),
+});
 
 const total = frequency * duration;
 let behind = 0;
@@ -71,6 +82,7 @@ await rateLoop(
     );
     outstanding.add(seq);
     remote.publish(requestTopic, payload, { qos: 0 });
+    metrics.sent();
     emit({ type: 'sent', t, seq, bytes: payload.length, prepMs: nowMs() - t });
   },
   (seq, lagMs) => {

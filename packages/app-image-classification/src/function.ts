@@ -119,7 +119,8 @@ async function invoke(req: IncomingMessage, res: ServerResponse): Promise<void> 
 
 const server = createServer((req, res) => {
   const path = (req.url ?? '/').split('?')[0] ?? '/';
-  if (req.method === 'GET' && path.endsWith('/_/health')) return answer(res, 200, { status: 'ok', processed });
+  if (req.method === 'GET' && path.endsWith('/_/health'))
+    return answer(res, 200, { status: 'ok', processed });
   if (req.method !== 'POST') return answer(res, 405, { error: 'POST an image, or GET /_/health' });
   invoke(req, res).catch((error: unknown) => {
     if (!res.headersSent) answer(res, 500, { error: error instanceof Error ? error.message : String(error) });

@@ -145,7 +145,11 @@ export default defineApplication<Options, AppState>({
     const endpoints = ctx.topology.nodes.filter((n) => n.role === 'endpoint');
     if (serverless) {
       for (const n of ctx.topology.nodes.filter((x) => x.role === 'cloud'))
-        items.push({ resource: 'function', name: `image-classification function on ${n.name}`, details: { http: true } });
+        items.push({
+          resource: 'function',
+          name: `image-classification function on ${n.name}`,
+          details: { http: true },
+        });
     } else if (mode !== 'endpoint') {
       for (const n of ctx.topology.nodes.filter((x) => x.role === mode)) {
         for (let r = 0; r < ctx.config.perWorker; r++)

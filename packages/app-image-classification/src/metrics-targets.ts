@@ -17,7 +17,10 @@ export interface MetricsTarget {
 }
 
 /** Base port when metrics are on (option, else CONTINUUM_APP_METRICS_PORT), undefined when off. */
-export function metricsPortOption(cfg: Pick<Options, 'metrics'>, env: NodeJS.ProcessEnv = process.env): number | undefined {
+export function metricsPortOption(
+  cfg: Pick<Options, 'metrics'>,
+  env: NodeJS.ProcessEnv = process.env,
+): number | undefined {
   if (cfg.metrics !== undefined) return cfg.metrics.port;
   const raw = env['CONTINUUM_APP_METRICS_PORT'];
   if (raw === undefined || raw === '') return undefined;
@@ -25,7 +28,9 @@ export function metricsPortOption(cfg: Pick<Options, 'metrics'>, env: NodeJS.Pro
   return Number.isInteger(port) && port >= 0 && port <= 65535 ? port : undefined;
 }
 
-export function fileSdGroups(targets: readonly MetricsTarget[]): { targets: string[]; labels: Record<string, string> }[] {
+export function fileSdGroups(
+  targets: readonly MetricsTarget[],
+): { targets: string[]; labels: Record<string, string> }[] {
   return targets.map((t) => ({
     targets: [new URL(t.url).host],
     labels: { job: 'image-classification', component: t.component, node: t.node },

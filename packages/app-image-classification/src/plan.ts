@@ -21,7 +21,9 @@ export function isServerless(
   if (option !== 'auto') return false;
   if (runnerName === 'openfaas') return true;
   const gateway =
-    typeof cluster === 'object' && cluster !== null ? (cluster as Record<string, unknown>)['gateway'] : undefined;
+    typeof cluster === 'object' && cluster !== null
+      ? (cluster as Record<string, unknown>)['gateway']
+      : undefined;
   return typeof gateway === 'object' && gateway !== null && 'functionUrlTemplate' in gateway;
 }
 

@@ -3,6 +3,7 @@ import type { ResolvedModel } from './model/resolve.js';
 import { decodeMessage, type Reply } from './protocol.js';
 import { InferencePool, nowMs } from './runtime/pool.js';
 import { closeClients, connectBroker, cpuMs, emit, envInt, envString, fail } from './components/common.js';
+import { startMetrics } from './components/metrics.js';
 
 /**
  * Worker component (upstream's "subscriber"): subscribes on its node's broker, queues every image
@@ -26,6 +27,9 @@ setTimeout(
 
 const pool = await InferencePool.start(model, threads).catch((error: unknown) =>
   fail(`cannot load model ${model.onnxPath}: ${error instanceof Error ? error.message : String(error)}`, 2),
+);
+const metrics = await startMetrics('worker', workerId).catch((error: unknown) =>
+  fail(`cannot serve metrics: ${error instanceof Error ? error.message : String(error)}`, 2),
 );
 const local = await connectBroker(localUrl, `${workerId}-${process.pid}`, lossSeconds);
 const replyClients = new Map<string, Promise<MqttClient>>();
@@ -75,10 +79,14 @@ local.on('message', (_topic, payload) => {
   }
   // One record per image (written when it is done): stdout lines cost CPU on the worker's cores.
   inFlightReplies++;
-  pool
-    .classify(image)
+  const job = pool.classify(image);
+  metrics.queue(pool.queued);
+  job
     .then(async (result) => {
       processed++;
+      metrics.processed();
+      metrics.processing(result.procMs);
+      metrics.queue(pool.queued);
       const top = result.top5[0] ?? { label: '', score: 0 };
       emit({
         type: 'processed',
@@ -109,4 +117,10 @@ local.on('message', (_topic, payload) => {
 });
 
 await local.subscribeAsync(topic, { qos: 2 });
-emit({ type: 'ready', t: nowMs(), component: workerId, cpuMs: cpuMs() });
+emit({
+  type: 'ready',
+  t: nowMs(),
+  component: workerId,
+  cpuMs: cpuMs(),
+  ...(metrics.url !== undefined ? { metricsUrl: metrics.url } : {}),
+});

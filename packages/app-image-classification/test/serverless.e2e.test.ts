@@ -52,7 +52,11 @@ async function perImageMs(): Promise<number> {
 describe('serverless variant (HTTP function, real model)', () => {
   it('endpoints POST {image, time} to the function: upstream serverless tables, latency covers processing', async () => {
     cluster = await makeCluster({ cloud: 1, endpoint: 2 }, false);
-    const ctx = context(cluster, { mode: 'serverless', frequency: 5, duration: 2, workerCpu: 1 }, { cloud: 1, endpoint: 2 });
+    const ctx = context(
+      cluster,
+      { mode: 'serverless', frequency: 5, duration: 2, workerCpu: 1 },
+      { cloud: 1, endpoint: 2 },
+    );
     const result = await app.benchmark(ctx);
     expect(result.problems ?? []).toEqual([]);
     expect(result.status).toBe('ok');
@@ -82,11 +86,12 @@ describe('serverless variant (HTTP function, real model)', () => {
     // The function served until the benchmark stopped it (clean exit) and logged every request.
     const fn = readFileSync(join(cluster.dir, 'raw', 'function0.jsonl'), 'utf8');
     expect(fn.match(/"type":"processed"/g)).toHaveLength(20);
-    expect(ctx.state.get()!.components.map((c) => c.name).sort()).toEqual([
-      'cloud0_endpoint0',
-      'cloud0_endpoint1',
-      'function0',
-    ]);
+    expect(
+      ctx.state
+        .get()!
+        .components.map((c) => c.name)
+        .sort(),
+    ).toEqual(['cloud0_endpoint0', 'cloud0_endpoint1', 'function0']);
     expect(ctx.state.get()!.components.every((c) => c.status === 'done')).toBe(true);
     await app.teardown(ctx);
   }, 90_000);
@@ -96,7 +101,11 @@ describe('serverless variant (HTTP function, real model)', () => {
     // About 3x what one function thread sustains: every request is slower than the frame period.
     const frequency = Math.min(200, Math.max(10, Math.ceil((3 * 1000) / perImage)));
     cluster = await makeCluster({ cloud: 1, endpoint: 1 }, false);
-    const ctx = context(cluster, { mode: 'serverless', frequency, duration: 1, workerCpu: 1 }, { cloud: 1, endpoint: 1 });
+    const ctx = context(
+      cluster,
+      { mode: 'serverless', frequency, duration: 1, workerCpu: 1 },
+      { cloud: 1, endpoint: 1 },
+    );
     const result = await app.benchmark(ctx);
     expect(result.status).toBe('ok');
     expect(Number(result.summary['cant_keep_up'])).toBeGreaterThan(frequency / 2);
@@ -112,7 +121,11 @@ describe('serverless variant (HTTP function, real model)', () => {
 
   it('a function that dies mid-run gives a partial result naming it, without hanging', async () => {
     cluster = await makeCluster({ cloud: 1, endpoint: 1 }, false);
-    const ctx = context(cluster, { mode: 'serverless', frequency: 5, duration: 10, workerCpu: 1 }, { cloud: 1, endpoint: 1 });
+    const ctx = context(
+      cluster,
+      { mode: 'serverless', frequency: 5, duration: 10, workerCpu: 1 },
+      { cloud: 1, endpoint: 1 },
+    );
     const started = Date.now();
     const endpointLog = join(cluster.dir, 'logs', 'cloud0_endpoint0.log');
     const killer = setInterval(() => {
@@ -135,7 +148,8 @@ describe('serverless variant (HTTP function, real model)', () => {
     await app.teardown(ctx);
     for (const c of ctx.state.get()!.components) {
       expect(c.status).toBe('done');
-      if (c.pid !== undefined) await stopHostProcess({ pid: c.pid, ...(c.startTime ? { startTime: c.startTime } : {}) }, 500);
+      if (c.pid !== undefined)
+        await stopHostProcess({ pid: c.pid, ...(c.startTime ? { startTime: c.startTime } : {}) }, 500);
     }
   }, 60_000);
 });
