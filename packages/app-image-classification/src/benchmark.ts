@@ -200,13 +200,10 @@ export async function runBenchmark(
   const metricsBase = metricsPortOption(cfg);
   const viaOpenFaas = runner.name === 'openfaas';
   /** Component k serves its metrics at base + k on its node's address (predictable scrape targets). */
-  const metricsEnv = (node: Node, k: number, inPod = false): Record<string, string> =>
+  const metricsEnv = (node: Node, k: number): Record<string, string> =>
     metricsBase === undefined
       ? {}
-      : {
-          METRICS_PORT: String(metricsBase === 0 ? 0 : metricsBase + k),
-          METRICS_HOST: inPod ? '0.0.0.0' : node.address,
-        };
+      : { METRICS_PORT: String(metricsBase === 0 ? 0 : metricsBase + k), METRICS_HOST: node.address };
   const tag = runTag(ctx.run.id);
   const replyTimeout = replyTimeoutFor(cfg.duration, cfg.replyTimeout);
   const writer = new StateWriter(ctx);
@@ -346,7 +343,12 @@ export async function runBenchmark(
             PORT: viaOpenFaas ? '8080' : '0',
             HOST: viaOpenFaas ? '0.0.0.0' : node.address,
             MAX_SECONDS: String(cfg.duration + replyTimeout + 600),
-            ...metricsEnv(node, i, viaOpenFaas),
+            // Behind the gateway the pod's ports are not reachable: serve /metrics on the function itself.
+            ...(viaOpenFaas
+              ? metricsBase === undefined
+                ? {}
+                : { METRICS_INLINE: '1' }
+              : metricsEnv(node, i)),
           },
           cpu,
           memoryMiB: Math.round((cfg.workerMemory ?? defaultWorkerMemoryGb(tierOf(node).memoryMiB)) * 1000),
@@ -604,6 +606,13 @@ export async function runBenchmark(
     for (const ready of records)
       if (ready.type === 'ready' && ready.metricsUrl !== undefined)
         metricsTargets.push({ component: r.spec.name, node: r.spec.node, url: ready.metricsUrl });
+    const routed = r.workload.ref.data['url'];
+    if (r.kind === 'function' && r.spec.env?.['METRICS_INLINE'] === '1' && typeof routed === 'string')
+      metricsTargets.push({
+        component: r.spec.name,
+        node: r.spec.node,
+        url: `${routed.replace(/\/$/, '')}/metrics`,
+      });
     outputs.push({
       name: r.spec.name,
       kind: r.kind,
@@ -647,9 +656,7 @@ export async function runBenchmark(
       duration: cfg.duration,
       model: model.name,
       ...(serverless ? { execution: 'serverless' } : {}),
-      ...(metricsBase !== undefined
-        ? { metrics_targets: metricsTargets.map((t) => new URL(t.url).host).join(',') }
-        : {}),
+      ...(metricsBase !== undefined ? { metrics_targets: metricsTargets.map((t) => t.url).join(',') } : {}),
     },
     series: built.series,
     artifacts,

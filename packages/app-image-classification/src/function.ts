@@ -121,6 +121,16 @@ const server = createServer((req, res) => {
   const path = (req.url ?? '/').split('?')[0] ?? '/';
   if (req.method === 'GET' && path.endsWith('/_/health'))
     return answer(res, 200, { status: 'ok', processed });
+  if (req.method === 'GET' && path.endsWith('/metrics')) {
+    void metrics.render().then(
+      (m) =>
+        m === undefined
+          ? answer(res, 404, { error: 'metrics are off' })
+          : res.writeHead(200, { 'content-type': m.contentType }).end(m.body),
+      (error: unknown) => answer(res, 500, { error: String(error) }),
+    );
+    return;
+  }
   if (req.method !== 'POST') return answer(res, 405, { error: 'POST an image, or GET /_/health' });
   invoke(req, res).catch((error: unknown) => {
     if (!res.headersSent) answer(res, 500, { error: error instanceof Error ? error.message : String(error) });

@@ -33,7 +33,13 @@ export function fileSdGroups(
 ): { targets: string[]; labels: Record<string, string> }[] {
   return targets.map((t) => ({
     targets: [new URL(t.url).host],
-    labels: { job: 'image-classification', component: t.component, node: t.node },
+    // __metrics_path__: a function behind the OpenFaaS gateway is scraped at /function/<name>/metrics.
+    labels: {
+      job: 'image-classification',
+      component: t.component,
+      node: t.node,
+      __metrics_path__: new URL(t.url).pathname,
+    },
   }));
 }
 

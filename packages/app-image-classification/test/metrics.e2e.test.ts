@@ -101,13 +101,14 @@ describe('component metrics', () => {
     // Scrape targets: every component, in the results and as a Prometheus file_sd file.
     const targets = String(result.summary['metrics_targets']).split(',');
     expect(targets).toHaveLength(2);
-    expect(targets).toContain(new URL(workerUrl!).host);
+    expect(targets).toContain(workerUrl);
     const fileSd = JSON.parse(readFileSync(join(cluster.dir, METRICS_TARGETS_FILE), 'utf8')) as {
       targets: string[];
       labels: Record<string, string>;
     }[];
     expect(fileSd.map((g) => g.labels['component']).sort()).toEqual(['cloud0_endpoint0', 'worker0']);
-    expect(fileSd.flatMap((g) => g.targets).sort()).toEqual([...targets].sort());
+    expect(fileSd.flatMap((g) => g.targets).sort()).toEqual(targets.map((t) => new URL(t).host).sort());
+    expect(fileSd.every((g) => g.labels['__metrics_path__'] === '/metrics')).toBe(true);
     await app.teardown(ctx);
   }, 90_000);
 });

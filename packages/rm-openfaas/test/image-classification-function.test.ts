@@ -240,7 +240,7 @@ describe('image-classification function deployed by the openfaas runner (stand-i
       (n) => n === 'endpoint0',
     );
     const ctx = createTestContext({
-      config: { frequency: 5, duration: 2, mode: 'auto', perWorker: 1, workerCpu: 1 },
+      config: { frequency: 5, duration: 2, mode: 'auto', perWorker: 1, workerCpu: 1, metrics: { port: 0 } },
       tiers: {
         cloud: { nodes: 1, cores: 2, memoryMiB: 2048 },
         edge: { nodes: 0 },
@@ -251,7 +251,22 @@ describe('image-classification function deployed by the openfaas runner (stand-i
       runDir: dir,
       outputs: { services: {} },
     });
+    // The function's prom-client metrics, scraped through the gateway while it serves.
+    const metricsUrl = `http://127.0.0.1:${gatewayPort}/function/image/metrics`;
+    let scraped: number | undefined;
+    const scraper = (async () => {
+      for (let i = 0; i < 100 && scraped === undefined; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const text = await fetch(metricsUrl).then(
+          (r) => (r.ok ? r.text() : ''),
+          () => '',
+        );
+        const m = /^continuum_app_messages_processed_total\{[^}]*\} (\d+)$/m.exec(text);
+        if (m !== null && Number(m[1]) > 0) scraped = Number(m[1]);
+      }
+    })();
     const result = await app.benchmark(ctx as never);
+    await scraper;
 
     // What the runner deployed is the app's function spec, on rm-openfaas' contract.
     const fn = deployments.get('image');
@@ -261,6 +276,9 @@ describe('image-classification function deployed by the openfaas runner (stand-i
     expect(existsSync(c.command[c.command.length - 1] as string)).toBe(true);
     const env = Object.fromEntries(c.env.map((e) => [e.name, e.value]));
     expect(env).toMatchObject({ PORT: '8080', HOST: '0.0.0.0', CPU_THREADS: '1', WORKER_ID: 'cloud0' });
+    // Pods are reachable only through the gateway: metrics on the function's own port, no extra port.
+    expect(env['METRICS_INLINE']).toBe('1');
+    expect(env['METRICS_PORT']).toBeUndefined();
     expect(existsSync((JSON.parse(env['MODEL_JSON'] as string) as { onnxPath: string }).onnxPath)).toBe(true);
     expect(c.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
     expect(c.readinessProbe.httpGet).toEqual({ path: '/_/health', port: 8080 });
@@ -279,5 +297,7 @@ describe('image-classification function deployed by the openfaas runner (stand-i
       '/api/v1/namespaces/openfaas-fn/services/image',
     ]);
     expect(fn!.pod.child.exitCode).toBe(0); // SIGTERM: the function exits cleanly
+    expect(scraped).toBeGreaterThan(0);
+    expect(String(result.summary['metrics_targets']).split(',')).toContain(metricsUrl);
   }, 120_000);
 });

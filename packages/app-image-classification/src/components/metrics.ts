@@ -14,8 +14,10 @@ export interface ComponentMetrics {
   /** Processing time of one message in a worker, ms. */
   processing(ms: number): void;
   queue(length: number): void;
-  /** The scrape URL (`http://host:port/metrics`), when enabled. */
+  /** The scrape URL (`http://host:port/metrics`), when served on a port of its own. */
   readonly url: string | undefined;
+  /** The exposition text, for a component that serves /metrics on its own HTTP server; undefined when off. */
+  render(): Promise<{ contentType: string; body: string } | undefined>;
   close(): Promise<void>;
 }
 
@@ -28,6 +30,7 @@ const disabled: ComponentMetrics = {
   processing: () => undefined,
   queue: () => undefined,
   url: undefined,
+  render: () => Promise.resolve(undefined),
   close: () => Promise.resolve(),
 };
 
@@ -37,9 +40,12 @@ export async function startMetrics(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ComponentMetrics> {
   const rawPort = env['METRICS_PORT'];
-  if (rawPort === undefined || rawPort === '') return disabled;
+  // METRICS_INLINE=1: metrics on, served by the component's own HTTP server (the function behind a
+  // gateway, reachable as <function url>/metrics), no port of its own.
+  const inline = env['METRICS_INLINE'] === '1';
+  if ((rawPort === undefined || rawPort === '') && !inline) return disabled;
   const port = Number(rawPort);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
+  if (!inline && (!Number.isInteger(port) || port < 0 || port > 65535))
     throw new Error(`METRICS_PORT must be a port number, got ${rawPort}`);
   const host = env['METRICS_HOST'] || '0.0.0.0';
   const prom = await import('prom-client');
@@ -72,6 +78,19 @@ export async function startMetrics(
     help: 'Messages waiting in the worker queue.',
     registers: [registry],
   });
+  const render = async (): Promise<{ contentType: string; body: string }> => ({
+    contentType: registry.contentType,
+    body: await registry.metrics(),
+  });
+  const recorders = {
+    sent: () => sent.inc(),
+    processed: () => processed.inc(),
+    latency: (ms: number) => latency.observe(ms / 1000),
+    processing: (ms: number) => processing.observe(ms / 1000),
+    queue: (n: number) => queue.set(n),
+    render,
+  };
+  if (inline) return { ...recorders, url: undefined, close: () => Promise.resolve() };
   const { createServer } = await import('node:http');
   const server: Server = createServer((req, res) => {
     if (req.method !== 'GET' || req.url !== '/metrics') {
@@ -92,11 +111,7 @@ export async function startMetrics(
   const bound = typeof address === 'object' && address !== null ? address.port : port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {
-    sent: () => sent.inc(),
-    processed: () => processed.inc(),
-    latency: (ms) => latency.observe(ms / 1000),
-    processing: (ms) => processing.observe(ms / 1000),
-    queue: (n) => queue.set(n),
+    ...recorders,
     url: `http://${shownHost}:${bound}/metrics`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
