@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console, performance, setTimeout */
 // Benchmark of the image-classification app (run after a build: node bench/index.js).
 //  1. Raw onnxruntime throughput on N cores (one single-threaded session per worker thread):
 //     inference only, and decode+resize+inference (the same work a worker does per image).
@@ -7,6 +6,7 @@
 //     dist/endpoint.js) and its ratio to the raw figure for the same work (goal >= 90 %).
 //  3. Framework latency overhead: end-to-end latency on an unshaped link minus the worker's
 //     preprocessing+inference time, p50, at a light load.
+//  4. Serverless variant (bench/serverless.js): function over HTTP vs raw, HTTP overhead p50.
 // Options: --threads N (default: all cores), --seconds S (default 5), --model mobilenet-v2|inception-v3
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -220,3 +220,6 @@ try {
   broker.kill('SIGTERM');
   rmSync(dir, { recursive: true, force: true });
 }
+
+// 4. The serverless variant: function throughput over HTTP and the HTTP overhead (bench/serverless.js).
+await import('./serverless.js');
