@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { stopHostProcess } from '@continuum/plugin-api';
+import { isSameProcessRunning, stopHostProcess } from '@continuum/plugin-api';
 import { createTestContext } from '@continuum/plugin-api/testing';
 import app from '../src/index.js';
 import { PACKAGE_DIR, resolveModel } from '../src/model/resolve.js';
@@ -152,4 +152,29 @@ describe('serverless variant (HTTP function, real model)', () => {
         await stopHostProcess({ pid: c.pid, ...(c.startTime ? { startTime: c.startTime } : {}) }, 500);
     }
   }, 60_000);
+
+  it('cancelling a serverless run stops the function and the endpoints (ABORTED)', async () => {
+    cluster = await makeCluster({ cloud: 1, endpoint: 1 }, false);
+    const controller = new AbortController();
+    const ctx = createTestContext<ReturnType<typeof optionsSchema.parse>, AppState>({
+      config: optionsSchema.parse({ mode: 'serverless', frequency: 2, duration: 60, workerCpu: 1 }),
+      tiers: { cloud: { nodes: 1, cores: 2, memoryMiB: 2048 }, endpoint: { nodes: 1, cores: 1 } },
+      nodes: cluster.nodes,
+      runner: cluster.runner,
+      runDir: cluster.dir,
+      outputs: { services: {} },
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(new Error('test cancel')), 2500);
+    const started = Date.now();
+    await expect(app.benchmark(ctx)).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const comps = ctx.state.get()!.components;
+    expect(comps.map((c) => c.name).sort()).toEqual(['cloud0_endpoint0', 'function0']);
+    for (const c of comps)
+      expect(isSameProcessRunning({ pid: c.pid!, ...(c.startTime ? { startTime: c.startTime } : {}) })).toBe(
+        false,
+      );
+    await app.teardown(ctx);
+  }, 40_000);
 });
