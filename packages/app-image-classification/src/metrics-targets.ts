@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Options } from './options.js';
 
@@ -46,6 +46,8 @@ export function fileSdGroups(
 export function writeMetricsTargets(runDir: string, targets: readonly MetricsTarget[]): string {
   const file = join(runDir, METRICS_TARGETS_FILE);
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(fileSdGroups(targets), null, 2)}\n`);
+  // Atomic: Prometheus' file discovery may read the file at any moment.
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(fileSdGroups(targets), null, 2)}\n`);
+  renameSync(`${file}.tmp`, file);
   return file;
 }

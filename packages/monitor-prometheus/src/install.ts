@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context, Json, Node } from '@continuum/plugin-api';
 import { ContinuumError, runTag } from '@continuum/plugin-api';
@@ -179,7 +179,11 @@ export async function install(ctx: Ctx): Promise<PrometheusOutput> {
     const configFile = join(ctx.workDir, `prometheus-${tag}.yml`);
     const dataDir = join(ctx.workDir, 'tsdb');
     mkdirSync(dataDir, { recursive: true });
-    writeFileSync(configFile, prometheusConfig(ctx.run.id, options.scrapeIntervalS, jobs));
+    // The image-classification app (metrics option) writes its scrape targets here in file_sd format.
+    const appTargets = join(ctx.run.dir, 'metrics', 'targets.json');
+    mkdirSync(dirname(appTargets), { recursive: true });
+    if (!existsSync(appTargets)) writeFileSync(appTargets, '[]\n');
+    writeFileSync(configFile, prometheusConfig(ctx.run.id, options.scrapeIntervalS, jobs, [appTargets]));
     const url = `http://127.0.0.1:${port}`;
     state.prometheus = { marker: configFile, logFile: join(ctx.workDir, 'prometheus.log'), url };
     await save();
