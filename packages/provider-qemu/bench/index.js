@@ -2,7 +2,6 @@
 // Prints: image build time, overlay creation, boot-to-SSH for 1 and 3 VMs in parallel, a whole
 // provider "up" (1 cloud + 1 endpoint with links and the RTT check), and teardown time.
 // Set CONTINUUM_BENCH_SKIP_3=1 to skip the 3-VM boot (it needs ~2 GiB and most of 2 cores).
-/* global process, console */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,6 @@
 import { createWriteStream, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, posix } from 'node:path';
+import type { Socket } from 'node:net';
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import type {
   ExecOptions,
@@ -24,17 +25,28 @@ export interface SshTarget {
 /** Opens one ssh2 connection (lazy import keeps `continuum --help` fast). */
 export async function connectSsh(target: SshTarget, readyTimeoutMs = 10_000): Promise<Client> {
   const { Client: SshClient } = (await import('ssh2')).default;
+  const { connect } = await import('node:net');
   const client = new SshClient();
+  // Our own socket: ssh2's destroy() skips a half-closed socket, which then keeps the process alive.
+  const sock = connect({ host: target.host, port: target.port });
+  sockets.set(client, sock);
+  let ready = false;
   return new Promise<Client>((resolve, reject) => {
     // A permanent listener: ssh2 can emit more than one 'error' (e.g. "Connection lost before
     // handshake" while a booting guest's sshd starts), and an unhandled one would crash the CLI.
     // After 'ready', errors only end the connection; users of the client see 'close'.
     client
-      .once('ready', () => resolve(client))
-      .on('error', (err: Error) => reject(err))
+      .once('ready', () => {
+        ready = true;
+        resolve(client);
+      })
+      .on('error', (err: Error) => {
+        // A failed attempt (guest still booting) must not leave a half-closed socket behind.
+        if (!ready) sock.destroy();
+        reject(err);
+      })
       .connect({
-        host: target.host,
-        port: target.port,
+        sock,
         username: target.user,
         privateKey: readFileSync(target.keyFile),
         readyTimeout: readyTimeoutMs,
@@ -43,6 +55,18 @@ export async function connectSsh(target: SshTarget, readyTimeoutMs = 10_000): Pr
       });
   });
 }
+
+/**
+ * end() half-closes and waits for the guest's FIN; a guest that is slow to answer or torn down
+ * right after never sends it, and the socket would keep the CLI process alive. Destroy the
+ * connection if it is still open after a grace period.
+ */
+export function closeClient(client: Client, graceMs = 1000): void {
+  client.end();
+  setTimeout(() => sockets.get(client)?.destroy(), graceMs).unref();
+}
+
+const sockets = new WeakMap<Client, Socket>();
 
 function execOnClient(
   client: Client,
@@ -265,7 +289,9 @@ export function createSshNode(info: NodeInfo, target: SshTarget): Node {
     async dispose() {
       const pending = clientPromise;
       clientPromise = undefined;
-      if (pending) (await pending.catch(() => undefined))?.end();
+      const c = pending ? await pending.catch(() => undefined) : undefined;
+      if (c === undefined) return;
+      closeClient(c);
     },
   };
   return node;

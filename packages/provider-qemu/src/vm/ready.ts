@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { ContinuumError } from '@continuum/plugin-api';
 import type { SshTarget } from '../node/ssh-node.js';
-import { connectSsh } from '../node/ssh-node.js';
+import { closeClient, connectSsh } from '../node/ssh-node.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -42,7 +42,7 @@ export async function waitForSsh(o: {
           ch.stderr.resume();
         });
       });
-      client.end();
+      closeClient(client);
       if (ok) return Date.now() - started;
     } catch (error) {
       lastError = error instanceof Error ? error.message : String(error);
