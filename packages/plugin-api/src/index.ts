@@ -28,3 +28,13 @@ export {
   stopDaemon,
   waitHttpReady,
 } from './host-daemon.js';
+export {
+  guestTcCommands,
+  guestTcResetCommand,
+  htbQuantum,
+  netemArgs,
+  parseRouteDevice,
+  tcBatch,
+  tierClass,
+  type GuestTcInput,
+} from './guest-tc.js';

@@ -1,6 +1,6 @@
 import { ContinuumError, measureRttMatrix } from '@continuum/plugin-api';
 import type { EmulationReport, Logger, Node, Topology } from '@continuum/plugin-api';
-import { guestTcCommands, guestTcResetCommand, parseRouteDevice, tcBatch } from './guest-tc.js';
+import { guestTcCommands, guestTcResetCommand, parseRouteDevice, tcBatch } from '@continuum/plugin-api';
 
 /** Run a command as root on a guest (the SSH user has passwordless sudo on GCE images). */
 export const asRoot = (command: readonly string[]): string[] => ['sudo', '-n', ...command];

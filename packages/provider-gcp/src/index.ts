@@ -171,12 +171,5 @@ export default provider;
 export { cleanByLabel, type CleanOptions, type CleanReport } from './clean.js';
 export { gcpOptionsSchema, parseGcpOptions, type GcpOptions, type GcpOptionsInput } from './options.js';
 export { buildPlan, planItems, type GcpPlan } from './plan.js';
-export {
-  guestTcCommands,
-  guestTcResetCommand,
-  netemArgs,
-  parseRouteDevice,
-  type GuestTcInput,
-} from './guest-tc.js';
 export { createSshNode, waitForSsh, shellQuote, commandLine, type SshEndpoint } from './ssh-node.js';
 export type { GcpState } from './provision.js';

@@ -120,7 +120,7 @@ describe('guest emulation orchestration', () => {
     // One batch per node; the cloud node's starts with the htb root and has a filter per endpoint.
     expect(batches).toHaveLength(3);
     const cloudBatch = batches.find((b) => b.includes('10.0.2.3/32') && b.includes('10.0.2.2/32')) ?? '';
-    expect(cloudBatch.split('\n')[0]).toBe('qdisc add dev ens4 root handle 1: htb');
+    expect(cloudBatch.split('\n')[0]).toBe('qdisc replace dev ens4 root handle 1: htb');
     expect(cloudBatch.match(/^filter add/gm)).toHaveLength(2);
     expect(log.some((l) => l.includes(' tc ') && !l.includes('sudo -n tc'))).toBe(false);
     // cloud<->endpoint configured RTT is 2 x 45 ms; endpoint<->endpoint is unshaped (0).

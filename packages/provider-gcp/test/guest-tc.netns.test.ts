@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { resolveLinks, runTag } from '@continuum/plugin-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { guestTcCommands, guestTcResetCommand, tcBatch } from '../src/guest-tc.js';
+import { guestTcCommands, guestTcResetCommand, tcBatch } from '@continuum/plugin-api';
 
 /**
  * The generated argv lists run through the real `tc` inside a network namespace that stands in

@@ -7,7 +7,7 @@ import {
   parseRouteDevice,
   tcBatch,
   tierClass,
-} from '../src/guest-tc.js';
+} from '@continuum/plugin-api';
 
 const links = resolveLinks('4g', {}, ['cloud', 'edge', 'endpoint']);
 const peers = [
@@ -26,7 +26,7 @@ describe('guest tc (upstream model: htb per destination tier + u32 + netem)', ()
       peers,
       links,
     });
-    expect(cmds[0]).toEqual(['tc', 'qdisc', 'add', 'dev', 'ens4', 'root', 'handle', '1:', 'htb']);
+    expect(cmds[0]).toEqual(['tc', 'qdisc', 'replace', 'dev', 'ens4', 'root', 'handle', '1:', 'htb']);
     const joined = cmds.map((c) => c.join(' '));
     expect(joined).toContain(
       'tc class add dev ens4 parent 1: classid 1:1 htb rate 1000mbit ceil 1000mbit quantum 200000',
@@ -84,7 +84,7 @@ describe('guest tc (upstream model: htb per destination tier + u32 + netem)', ()
       peers: [peers[0]!],
       links,
     });
-    expect(cmds.map((c) => c[2])).toEqual(['add', 'add', 'add', 'add']);
+    expect(cmds.map((c) => c[2])).toEqual(['replace', 'add', 'add', 'add']);
     expect(guestTcResetCommand('eth0')).toEqual(['tc', 'qdisc', 'del', 'dev', 'eth0', 'root']);
   });
 

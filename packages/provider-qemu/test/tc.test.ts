@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveLinks } from '@continuum/plugin-api';
-import { guestTcBatch, netemArgs } from '../src/net/guest-tc.js';
+import { netemArgs } from '@continuum/plugin-api';
+import { guestTcBatch } from '../src/net/guest-tc.js';
 
 const nodes = [
   { name: 'cloud0', tier: 'cloud' as const, address: '192.168.100.2' },
@@ -16,7 +17,7 @@ describe('guest tc (upstream model: htb class per destination tier + netem)', ()
     const batch = guestTcBatch(nodes[0]!, nodes, links, 'ens3');
     expect(batch[0]).toBe('qdisc replace dev ens3 root handle 1: htb');
     expect(batch).toContain(
-      'class add dev ens3 parent 1: classid 1:1 htb rate 1000000kbit ceil 1000000kbit quantum 200000',
+      'class add dev ens3 parent 1: classid 1:1 htb rate 1000mbit ceil 1000mbit quantum 200000',
     );
     expect(batch).toContain(
       'filter add dev ens3 parent 1: protocol ip prio 1 u32 match ip dst 192.168.100.3/32 flowid 1:1',
@@ -24,13 +25,13 @@ describe('guest tc (upstream model: htb class per destination tier + netem)', ()
     // cloud<->cloud has 0 ms: no netem under class 1
     expect(batch.some((l) => l.includes('parent 1:1 handle 10: netem'))).toBe(false);
     expect(batch).toContain(
-      'qdisc add dev ens3 parent 1:2 handle 20: netem delay 7500us 2500us distribution normal',
+      'qdisc add dev ens3 parent 1:2 handle 20: netem delay 7.5ms 2.5ms distribution normal limit 100000',
     );
     expect(batch).toContain(
-      'class add dev ens3 parent 1: classid 1:3 htb rate 7210kbit ceil 7210kbit quantum 90125',
+      'class add dev ens3 parent 1: classid 1:3 htb rate 7.21mbit ceil 7.21mbit quantum 90125',
     );
     expect(batch).toContain(
-      'qdisc add dev ens3 parent 1:3 handle 30: netem delay 45000us 5000us distribution normal loss 1%',
+      'qdisc add dev ens3 parent 1:3 handle 30: netem delay 45ms 5ms distribution normal loss 1% limit 100000',
     );
     expect(batch.filter((l) => l.startsWith('filter')).length).toBe(4);
   });
@@ -45,8 +46,8 @@ describe('guest tc (upstream model: htb class per destination tier + netem)', ()
     expect(guestTcBatch(only[0]!, only, links, 'ens3')).toEqual([]);
   });
   it('netem arguments for delay only, jitter, loss', () => {
-    expect(netemArgs({ latencyMs: 10, jitterMs: 0, lossPct: 0 })).toEqual(['delay', '10000us']);
+    expect(netemArgs({ latencyMs: 10, jitterMs: 0, lossPct: 0 })).toEqual(['delay', '10ms']);
     expect(netemArgs({ latencyMs: 0, jitterMs: 0, lossPct: 2.5 })).toEqual(['loss', '2.5%']);
-    expect(netemArgs({ latencyMs: 0, jitterMs: 0, lossPct: 0 })).toEqual([]);
+    expect(netemArgs({ latencyMs: 0, jitterMs: 0, lossPct: 0 })).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
-import { findLink, TIERS } from '@continuum/plugin-api';
-import type { LinkSpec, Tier } from '@continuum/plugin-api';
+import { findLink } from './network.js';
+import { TIERS } from './topology.js';
+import type { LinkSpec, Tier } from './topology.js';
 
 /**
  * Guest-side link emulation, upstream's model (infrastructure/network.py): on the node's egress
@@ -8,7 +9,8 @@ import type { LinkSpec, Tier } from '@continuum/plugin-api';
  * link's delay, normal jitter and loss. Endpoint→endpoint traffic matches no filter and is never
  * shaped; neither is anything else (SSH from the operator, package downloads).
  *
- * Pure: returns argv lists (run them with root rights on the guest). Shared with any VM provider.
+ * Pure: returns argv lists (run them with root rights on the guest). Shared by the VM providers
+ * (qemu, gcp); provider-local shapes namespaces with its own per-tier prefixes instead.
  */
 export interface GuestTcInput {
   /** Egress interface on the guest (`ens4` on GCP, `ens2` under QEMU; detect, do not assume). */
@@ -50,7 +52,8 @@ export function netemArgs(link: Pick<LinkSpec, 'latencyMs' | 'jitterMs' | 'lossP
 
 export function guestTcCommands(input: GuestTcInput): string[][] {
   const { iface } = input;
-  const commands: string[][] = [['tc', 'qdisc', 'add', 'dev', iface, 'root', 'handle', '1:', 'htb']];
+  // replace: idempotent, so links can be re-applied without a reset first.
+  const commands: string[][] = [['tc', 'qdisc', 'replace', 'dev', iface, 'root', 'handle', '1:', 'htb']];
   for (const to of TIERS) {
     const link = findLink(input.links, input.self.tier, to);
     if (link === undefined) continue;
