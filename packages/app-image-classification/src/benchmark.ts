@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join, sep } from 'node:path';
 import {
   abortError,
   ContinuumError,
@@ -33,6 +33,7 @@ import {
   type MetricsTarget,
 } from './metrics-targets.js';
 import { buildTables, type ComponentOutput } from './results/tables.js';
+import { bundleCacheDir, ensureBundle, formatBytes, type Bundle } from './bundle.js';
 import { StateWriter, type AppState } from './state.js';
 
 /** Where the package lands on nodes that do not see the host's filesystem (VMs). */
@@ -92,11 +93,12 @@ function brokerUrl(brokers: Record<string, Broker>, node: string): string {
   return `mqtt://${b.host}:${b.port}`;
 }
 
-/** Paths and command for a component on a node, copying the package where the node cannot see it. */
+/** Paths and command for a component on a node, copying the app bundle where the node cannot see it. */
 function placement(
   node: Node,
   model: ResolvedModel,
   entry: 'worker' | 'endpoint' | 'combined' | 'function' | 'serverless-endpoint',
+  bundle: () => Bundle,
 ) {
   if (node.sharesHostFilesystem) {
     return {
@@ -106,25 +108,19 @@ function placement(
       files: [] as { from: string; to: string }[],
     };
   }
+  // A self-contained copy (package, model, runtime node_modules): the node cannot resolve the
+  // host's hoisted dependencies. Node.js >= 20 must be on the node's PATH (provider-qemu: hostNode).
+  const b = bundle();
   const remoteModel = {
     ...model,
-    onnxPath: `${REMOTE_ROOT}/model/${basename(model.onnxPath)}`,
-    labelsPath: `${REMOTE_ROOT}/model/${basename(model.labelsPath)}`,
+    onnxPath: `${REMOTE_ROOT}/${b.modelFile.split(sep).join('/')}`,
+    labelsPath: `${REMOTE_ROOT}/${b.labelsFile.split(sep).join('/')}`,
   };
   return {
-    // Remote nodes need Node.js 20 on PATH and the runtime dependencies (onnxruntime-node, sharp, mqtt,
-    // @continuum/plugin-api) resolvable from REMOTE_ROOT; dist, assets and the model are copied.
     command: ['node', `${REMOTE_ROOT}/dist/${entry}.js`],
     imagesDir: `${REMOTE_ROOT}/assets/images`,
     model: remoteModel,
-    files: [
-      // Only what the components run from (not the model cache or the nsfwjs sources).
-      { from: join(PACKAGE_DIR, 'package.json'), to: `${REMOTE_ROOT}/package.json` },
-      { from: join(PACKAGE_DIR, 'dist'), to: `${REMOTE_ROOT}/dist` },
-      { from: join(PACKAGE_DIR, 'assets'), to: `${REMOTE_ROOT}/assets` },
-      { from: model.onnxPath, to: remoteModel.onnxPath },
-      { from: model.labelsPath, to: remoteModel.labelsPath },
-    ],
+    files: [{ from: b.dir, to: REMOTE_ROOT }],
   };
 }
 
@@ -212,6 +208,17 @@ export async function runBenchmark(
   ];
   const problems: string[] = [];
   const running: Running[] = [];
+  // Built (or found in the cache) on first use, i.e. only when some component runs on a node that
+  // does not share the host filesystem.
+  let appBundle: Bundle | undefined;
+  const bundle = (): Bundle => {
+    if (appBundle !== undefined) return appBundle;
+    appBundle = ensureBundle({ model, cacheDir: bundleCacheDir() });
+    const what = `app bundle for nodes without the host filesystem: ${formatBytes(appBundle.bytes)} in ${appBundle.files} files, ${appBundle.packages.length} packages (${appBundle.built ? `built in ${Math.round(appBundle.ms)} ms` : 'cached'}) at ${appBundle.dir}`;
+    ctx.log.info(what);
+    notes.push(what);
+    return appBundle;
+  };
 
   // Resource checks before anything starts.
   const checkCores = (key: string, node: Node, threads: number): void => {
@@ -329,7 +336,7 @@ export async function runBenchmark(
     const functions = await Promise.all(
       workers.map(async (node, i) => {
         if (idle.includes(i)) return undefined;
-        const p = placement(node, model, 'function');
+        const p = placement(node, model, 'function', bundle);
         const cpu = workerCpu(node);
         return start('function', i, {
           name: `function${i}`,
@@ -371,7 +378,7 @@ export async function runBenchmark(
     await Promise.all(
       endpoints.map((e, j) => {
         const w = assignment[j] as number;
-        const p = placement(e, model, 'serverless-endpoint');
+        const p = placement(e, model, 'serverless-endpoint', bundle);
         const name = `cloud${w}_endpoint${j}`;
         return start(
           'endpoint',
@@ -408,7 +415,7 @@ export async function runBenchmark(
       ctx.log.progress(`starting ${endpoints.length} endpoint(s) with local processing`);
       await Promise.all(
         endpoints.map((e, j) => {
-          const p = placement(e, model, 'combined');
+          const p = placement(e, model, 'combined', bundle);
           return start('combined', j, {
             name: `endpoint${j}`,
             node: e.name,
@@ -444,7 +451,7 @@ export async function runBenchmark(
         replicas.map(async (node, i) => {
           if (idle.includes(i)) return undefined;
           brokerNodes.add(node.name);
-          const p = placement(node, model, 'worker');
+          const p = placement(node, model, 'worker', bundle);
           const cpu = workerCpu(node);
           return start('worker', i, {
             name: `worker${i}`,
@@ -477,7 +484,7 @@ export async function runBenchmark(
           const w = assignment[j] as number;
           const workerNode = replicas[w] as Node;
           brokerNodes.add(e.name);
-          const p = placement(e, model, 'endpoint');
+          const p = placement(e, model, 'endpoint', bundle);
           const name = `${mode}${w}_endpoint${j}`;
           return start(
             'endpoint',
