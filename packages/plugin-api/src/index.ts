@@ -11,6 +11,12 @@ export type * from './clean.js';
 export * from './capabilities.js';
 export * from './stats.js';
 export { createProcessRunner } from './process-runner.js';
+export {
+  componentNode,
+  copyComponentFiles,
+  waitForExit,
+  type UnknownNodeWording,
+} from './workload-helpers.js';
 export { measureRttMatrix, parsePingRtts, rttToleranceMs, tierPairs } from './emulation-check.js';
 export {
   createHostNode,

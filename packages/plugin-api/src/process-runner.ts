@@ -1,4 +1,3 @@
-import { ContinuumError } from './errors.js';
 import type { Node, SpawnedProcess } from './node.js';
 import type {
   ComponentSpec,
@@ -8,6 +7,7 @@ import type {
   WorkloadExit,
   WorkloadRunner,
 } from './workload.js';
+import { componentNode, copyComponentFiles, waitForExit } from './workload-helpers.js';
 
 /**
  * The built-in runner: a component is a process on its node, limited by the node's cgroup. Used
@@ -18,19 +18,8 @@ export function createProcessRunner(nodes: readonly Node[], options: { logDir: s
   return {
     name: 'process',
     async run(spec: ComponentSpec): Promise<Workload> {
-      const node = byName.get(spec.node);
-      if (node === undefined) {
-        throw new ContinuumError(
-          'RUNNER_UNKNOWN_NODE',
-          `Component ${spec.name} targets node "${spec.node}", which does not exist.`,
-          {
-            hint: `Known nodes: ${[...byName.keys()].join(', ')}`,
-          },
-        );
-      }
-      if (!node.sharesHostFilesystem) {
-        for (const file of spec.files ?? []) await node.copy(file.from, file.to);
-      }
+      const node = componentNode(byName, spec);
+      await copyComponentFiles(node, spec);
       const lines: LogLine[] = [];
       const listeners: ((l: LogLine) => void)[] = [];
       const timeline: StatusChange[] = [{ time: Date.now(), phase: 'pending' }];
@@ -67,46 +56,11 @@ export function createProcessRunner(nodes: readonly Node[], options: { logDir: s
       void waitExit();
       return {
         ref: { runner: 'process', name: spec.name, node: node.name, data: { pid: proc.ref.pid } },
-        async wait(opts = {}) {
-          const waiters: Promise<WorkloadExit>[] = [waitExit()];
-          let timer: NodeJS.Timeout | undefined;
-          if (opts.timeoutMs !== undefined) {
-            const ms = opts.timeoutMs;
-            waiters.push(
-              new Promise((_, reject) => {
-                timer = setTimeout(
-                  () =>
-                    reject(
-                      new ContinuumError(
-                        'WORKLOAD_TIMEOUT',
-                        `Component ${spec.name} on ${node.name} did not finish within ${ms / 1000} s.`,
-                      ),
-                    ),
-                  ms,
-                );
-              }),
-            );
-          }
-          if (opts.signal !== undefined) {
-            const signal = opts.signal;
-            waiters.push(
-              new Promise((_, reject) => {
-                if (signal.aborted)
-                  reject(new ContinuumError('ABORTED', `Waiting for ${spec.name} was cancelled.`));
-                signal.addEventListener(
-                  'abort',
-                  () => reject(new ContinuumError('ABORTED', `Waiting for ${spec.name} was cancelled.`)),
-                  { once: true },
-                );
-              }),
-            );
-          }
-          try {
-            return await Promise.race(waiters);
-          } finally {
-            if (timer !== undefined) clearTimeout(timer);
-          }
-        },
+        wait: (opts = {}) =>
+          waitForExit(waitExit(), opts, {
+            component: spec.name,
+            subject: `Component ${spec.name} on ${node.name}`,
+          }),
         async stop() {
           await node.stop(proc.ref, { graceMs: 3000 });
         },

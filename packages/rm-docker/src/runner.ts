@@ -2,6 +2,9 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
   ContinuumError,
+  componentNode,
+  copyComponentFiles,
+  waitForExit,
   type ComponentSpec,
   type LogLine,
   type Node,
@@ -169,19 +172,8 @@ export function createDockerRunner(options: DockerRunnerOptions): WorkloadRunner
   return {
     name: 'docker',
     async run(spec: ComponentSpec, runOptions = {}): Promise<Workload> {
-      const node = byName.get(spec.node);
-      if (node === undefined) {
-        throw new ContinuumError(
-          'RUNNER_UNKNOWN_NODE',
-          `Component ${spec.name} targets node "${spec.node}", which does not exist.`,
-          {
-            hint: `Known nodes: ${[...byName.keys()].join(', ')}`,
-          },
-        );
-      }
-      if (!node.sharesHostFilesystem) {
-        for (const file of spec.files ?? []) await node.copy(file.from, file.to);
-      }
+      const node = componentNode(byName, spec);
+      await copyComponentFiles(node, spec);
       const image = spec.image ?? (await options.ensureDefaultImage(node));
       const name = containerName(options.tag, spec.name);
       await options.record({ node: node.name, name });
@@ -279,43 +271,11 @@ export function createDockerRunner(options: DockerRunnerOptions): WorkloadRunner
       void waitExit().catch(() => undefined);
       return {
         ref: { runner: 'docker', name: spec.name, node: node.name, data: { container: name, image } },
-        async wait(opts = {}) {
-          const waiters: Promise<WorkloadExit>[] = [waitExit()];
-          let timer: NodeJS.Timeout | undefined;
-          if (opts.timeoutMs !== undefined) {
-            const ms = opts.timeoutMs;
-            waiters.push(
-              new Promise((_, reject) => {
-                timer = setTimeout(
-                  () =>
-                    reject(
-                      new ContinuumError(
-                        'WORKLOAD_TIMEOUT',
-                        `Container ${name} (${spec.name}) on ${node.name} did not finish within ${ms / 1000} s.`,
-                      ),
-                    ),
-                  ms,
-                );
-              }),
-            );
-          }
-          if (opts.signal !== undefined) {
-            const signal = opts.signal;
-            waiters.push(
-              new Promise((_, reject) => {
-                const fail = (): void =>
-                  reject(new ContinuumError('ABORTED', `Waiting for ${spec.name} was cancelled.`));
-                if (signal.aborted) fail();
-                signal.addEventListener('abort', fail, { once: true });
-              }),
-            );
-          }
-          try {
-            return await Promise.race(waiters);
-          } finally {
-            if (timer !== undefined) clearTimeout(timer);
-          }
-        },
+        wait: (opts = {}) =>
+          waitForExit(waitExit(), opts, {
+            component: spec.name,
+            subject: `Container ${name} (${spec.name}) on ${node.name}`,
+          }),
         async stop() {
           await docker(node, options.endpoint, ['stop', '--time', '3', name], { check: false });
         },

@@ -2,6 +2,9 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ContinuumError,
+  componentNode,
+  copyComponentFiles,
+  waitForExit,
   type ComponentSpec,
   type LogLine,
   type Node,
@@ -58,17 +61,11 @@ export function createJobRunner(options: JobRunnerOptions): WorkloadRunner {
   return {
     name: options.runnerName ?? 'kubernetes',
     async run(spec: ComponentSpec): Promise<Workload> {
-      const node = byName.get(spec.node);
-      if (node === undefined) {
-        throw new ContinuumError(
-          'RUNNER_UNKNOWN_NODE',
-          `Component ${spec.name} targets node "${spec.node}", which is not a Kubernetes node.`,
-          {
-            hint: `Kubernetes nodes: ${[...byName.keys()].join(', ')}`,
-          },
-        );
-      }
-      if (!node.sharesHostFilesystem) for (const f of spec.files ?? []) await node.copy(f.from, f.to);
+      const node = componentNode(byName, spec, {
+        because: 'which is not a Kubernetes node',
+        listLabel: 'Kubernetes nodes',
+      });
+      await copyComponentFiles(node, spec);
       const image = spec.image ?? (await options.ensureImage(node));
       const hostPaths = (spec.files ?? []).map((f) => (node.sharesHostFilesystem ? f.from : f.to));
       const manifest = jobManifest(spec, {
@@ -197,44 +194,8 @@ export function createJobRunner(options: JobRunnerOptions): WorkloadRunner {
           node: node.name,
           data: { job: name, namespace: options.namespace, image },
         },
-        async wait(opts = {}) {
-          const waiters: Promise<WorkloadExit>[] = [exit];
-          let timer: NodeJS.Timeout | undefined;
-          if (opts.timeoutMs !== undefined) {
-            const ms = opts.timeoutMs;
-            waiters.push(
-              new Promise(
-                (_, reject) =>
-                  (timer = setTimeout(
-                    () =>
-                      reject(
-                        new ContinuumError(
-                          'WORKLOAD_TIMEOUT',
-                          `Job ${name} (${spec.name}) did not finish within ${ms / 1000} s.`,
-                        ),
-                      ),
-                    ms,
-                  )),
-              ),
-            );
-          }
-          if (opts.signal !== undefined) {
-            const signal = opts.signal;
-            waiters.push(
-              new Promise((_, reject) => {
-                const fail = (): void =>
-                  reject(new ContinuumError('ABORTED', `Waiting for ${spec.name} was cancelled.`));
-                if (signal.aborted) fail();
-                signal.addEventListener('abort', fail, { once: true });
-              }),
-            );
-          }
-          try {
-            return await Promise.race(waiters);
-          } finally {
-            if (timer !== undefined) clearTimeout(timer);
-          }
-        },
+        wait: (opts = {}) =>
+          waitForExit(exit, opts, { component: spec.name, subject: `Job ${name} (${spec.name})` }),
         async stop() {
           stopped = true;
           await client.batch

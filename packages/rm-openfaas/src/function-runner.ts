@@ -2,6 +2,9 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ContinuumError,
+  componentNode,
+  copyComponentFiles,
+  waitForExit,
   type ComponentSpec,
   type LogLine,
   type Node,
@@ -47,15 +50,12 @@ export function createFunctionRunner(o: FunctionRunnerOptions): WorkloadRunner {
   return {
     name: 'openfaas',
     async run(spec: ComponentSpec): Promise<Workload> {
-      const node = byName.get(spec.node);
-      if (node === undefined) {
-        throw new ContinuumError(
-          'RUNNER_UNKNOWN_NODE',
-          `Function ${spec.name} targets node "${spec.node}", which is not a Kubernetes worker.`,
-          { hint: `Workers: ${[...byName.keys()].join(', ')}` },
-        );
-      }
-      if (!node.sharesHostFilesystem) for (const f of spec.files ?? []) await node.copy(f.from, f.to);
+      const node = componentNode(byName, spec, {
+        noun: 'Function',
+        because: 'which is not a Kubernetes worker',
+        listLabel: 'Workers',
+      });
+      await copyComponentFiles(node, spec);
       const image = spec.image ?? (await o.ensureImage(node));
       const [deployment, service] = functionManifests(spec, {
         runId: o.runId,
@@ -159,44 +159,7 @@ export function createFunctionRunner(o: FunctionRunnerOptions): WorkloadRunner {
           node: node.name,
           data: { function: name, namespace: FUNCTION_NAMESPACE, url, image },
         },
-        async wait(opts = {}) {
-          const waiters: Promise<WorkloadExit>[] = [exit];
-          let timer: NodeJS.Timeout | undefined;
-          if (opts.timeoutMs !== undefined) {
-            const ms = opts.timeoutMs;
-            waiters.push(
-              new Promise(
-                (_, reject) =>
-                  (timer = setTimeout(
-                    () =>
-                      reject(
-                        new ContinuumError(
-                          'WORKLOAD_TIMEOUT',
-                          `Function ${name} did not finish within ${ms / 1000} s.`,
-                        ),
-                      ),
-                    ms,
-                  )),
-              ),
-            );
-          }
-          if (opts.signal !== undefined) {
-            const signal = opts.signal;
-            waiters.push(
-              new Promise((_, reject) => {
-                const fail = (): void =>
-                  reject(new ContinuumError('ABORTED', `Waiting for ${spec.name} was cancelled.`));
-                if (signal.aborted) fail();
-                signal.addEventListener('abort', fail, { once: true });
-              }),
-            );
-          }
-          try {
-            return await Promise.race(waiters);
-          } finally {
-            if (timer !== undefined) clearTimeout(timer);
-          }
-        },
+        wait: (opts = {}) => waitForExit(exit, opts, { component: spec.name, subject: `Function ${name}` }),
         async stop() {
           stopped = true;
           await client.apps
