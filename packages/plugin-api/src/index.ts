@@ -44,3 +44,15 @@ export {
   tierClass,
   type GuestTcInput,
 } from './guest-tc.js';
+export {
+  commandLine,
+  createSshNode,
+  execChannel,
+  hostKeyFingerprint,
+  shellQuote,
+  type SshChannelLike,
+  type SshClientLike,
+  type SshEndpoint,
+  type SshNodeOptions,
+  type SshSftpLike,
+} from './ssh-node.js';
