@@ -1,31 +1,13 @@
-import { readFileSync, rmSync } from 'node:fs';
 import { afterAll, describe, it } from 'vitest';
-import { capabilityContract, createTestContext } from '@continuum/plugin-api/testing';
-import type { PluginManifest } from '@continuum/plugin-api';
+import { packageContract } from '@continuum/plugin-api/testing';
 import { requireBuild } from './helpers.js';
 
-const pkgRoot = new URL('../', import.meta.url);
-const manifest = (
-  JSON.parse(readFileSync(new URL('package.json', pkgRoot), 'utf8')) as { continuum: PluginManifest }
-).continuum;
-
-const runDirs: string[] = [];
-afterAll(() => runDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const contract = packageContract(new URL('../', import.meta.url), {
+  validOptions: { mqtt: { implementation: 'embedded', port: 1884, nodes: 'workers' } },
+  beforeLoad: requireBuild,
+});
+afterAll(contract.cleanup);
 
 describe('capability contract', () => {
-  for (const c of capabilityContract({
-    manifest,
-    load: (entry) => {
-      requireBuild();
-      return import(new URL(entry, pkgRoot).href) as Promise<Record<string, unknown>>;
-    },
-    makeContext: () => {
-      const ctx = createTestContext({ config: {} });
-      runDirs.push(ctx.run.dir);
-      return ctx;
-    },
-    validOptions: { mqtt: { implementation: 'embedded', port: 1884, nodes: 'workers' } },
-  })) {
-    it(c.name, c.run);
-  }
+  for (const c of contract.cases) it(c.name, c.run);
 });

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { NodeInfo, PluginManifest } from '@continuum/plugin-api';
-import { capabilityContract, createTestContext } from '@continuum/plugin-api/testing';
+import type { PluginManifest } from '@continuum/plugin-api';
+import { capabilityContract, createTestContext, sshNodeInfo } from '@continuum/plugin-api/testing';
 import {
   TEMPLATES_DIR,
   inventoryHost,
@@ -22,26 +22,7 @@ import rm, {
   renderKubeEdgeArtifacts,
 } from '../src/index.js';
 
-const ssh = (
-  name: string,
-  tier: 'cloud' | 'edge',
-  role: 'cloud-controller' | 'edge',
-  i: number,
-): NodeInfo => ({
-  name,
-  tier,
-  role,
-  address: `192.168.100.${10 + i}`,
-  limits: { cores: 2, cpuQuota: 1, memoryMiB: 2048 },
-  access: {
-    kind: 'ssh',
-    user: 'continuum',
-    host: `192.168.100.${10 + i}`,
-    port: 22,
-    keyFile: '/home/user/.continuum/id_ed25519',
-  },
-  sharesHostFilesystem: false,
-});
+const ssh = sshNodeInfo;
 
 describe('KubeEdge playbooks (upstream edge config: 1 controller + 2 edges)', () => {
   for (const offline of [false, true]) {

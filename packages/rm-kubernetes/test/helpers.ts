@@ -2,26 +2,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { NodeInfo, Role, Tier } from '@continuum/plugin-api';
+import type { NodeInfo } from '@continuum/plugin-api';
+import { sshNodeInfo } from '@continuum/plugin-api/testing';
 
 /** NodeInfo of a VM reached over ssh, as provider-qemu records it. */
-export function sshNode(name: string, tier: Tier, role: Role, i: number): NodeInfo {
-  return {
-    name,
-    tier,
-    role,
-    address: `192.168.100.${10 + i}`,
-    limits: { cores: 2, cpuQuota: 1, memoryMiB: 2048 },
-    access: {
-      kind: 'ssh',
-      user: 'continuum',
-      host: `192.168.100.${10 + i}`,
-      port: 22,
-      keyFile: '/home/user/.continuum/id_ed25519',
-    },
-    sharesHostFilesystem: false,
-  };
-}
+export const sshNode = sshNodeInfo;
 
 /** Upstream-shaped topologies: `cloud` = controller + workers. */
 export function topologyNodes(cloud: number, edge: number, endpoint: number): NodeInfo[] {

@@ -14,3 +14,5 @@ export {
 } from './contracts.js';
 export { createTestContext, type TestContextOptions } from './context.js';
 export { cgroupNode, hasBinary, makeCgroups, nodeInfo } from './host-fixtures.js';
+export { packageContract } from './package-contract.js';
+export { sshNodeInfo } from './vm-fixtures.js';
