@@ -4,6 +4,8 @@
  * (TCG here), mosquitto from the image (os-mqtt), the host's Node.js copied into the guests
  * (hostNode) and the app bundle (package, model, runtime node_modules) copied from the host: the
  * guests have no internet. Asserts upstream's tables with sane numbers and that nothing is left.
+ * The worker decodes with sharp, whose prebuilt libvips needs an x86-64-v2 CPU (SSE4.2, POPCNT):
+ * TCG guests must get `-cpu max` (QEMU's default qemu64 model dies with SIGILL on `import('sharp')`).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,6 +44,8 @@ application:
   options:
     frequency: 2
     duration: 8
+    # TCG inference takes ~1.5 s per image: the worker queues, replies arrive well after the last send.
+    replyTimeout: 90
 `;
 
 interface Table {
@@ -59,6 +63,7 @@ interface Results {
     problems?: string[];
   };
   emulation?: { backend: string; measurements: { fromTier: string; toTier: string; ok: boolean }[] };
+  phases?: unknown;
 }
 
 function cliRun(args: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
@@ -110,6 +115,7 @@ describe.runIf(enabled)('image-classification on qemu VMs (hostNode + app bundle
     const app = results.application;
     console.log('[app qemu] notes', JSON.stringify(app?.notes), 'problems', JSON.stringify(app?.problems));
     console.log('[app qemu] summary', JSON.stringify(app?.summary));
+    console.log('[app qemu] phases', JSON.stringify(results.phases));
     console.log('[app qemu] tables', JSON.stringify(app?.tables));
     expect(run.code, output.slice(-4000)).toBe(0);
     expect(results.status).toBe('ok');
