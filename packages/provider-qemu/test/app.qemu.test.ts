@@ -19,7 +19,8 @@ import { linksWithTag, processesWithTag, qemuTestsEnabled } from './helpers.js';
 const enabled = qemuTestsEnabled && process.env['CONTINUUM_QEMU_APP'] === '1';
 const root = new URL('../../..', import.meta.url).pathname;
 const cli = join(root, 'packages/core/bin/run.js');
-const scratch = mkdtempSync(join(tmpdir(), 'cq-app-'));
+// Created in beforeAll: a skipped suite must not leave an empty directory behind.
+let scratch = '';
 
 const CONFIG = `# 1 cloud worker + 1 endpoint VM, 4G links, 2 images/s for 8 s
 infrastructure:
@@ -86,10 +87,13 @@ const cell = (t: Table | undefined, column: string, row = 0): number =>
 
 describe.runIf(enabled)('image-classification on qemu VMs (hostNode + app bundle)', () => {
   beforeAll(async () => {
+    scratch = mkdtempSync(join(tmpdir(), 'cq-app-'));
     const res = await buildBaseImage({ niceness: 10 });
     console.log(`[app qemu] image ${res.image.key} ${res.cached ? 'cached' : `built in ${res.seconds} s`}`);
   }, 900_000);
-  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+  afterAll(() => {
+    if (scratch !== '') rmSync(scratch, { recursive: true, force: true });
+  });
 
   it('runs 1 cloud worker + 1 endpoint VM end to end and leaves nothing behind', async () => {
     const file = join(scratch, 'continuum.config.yaml');
