@@ -33,7 +33,7 @@ import {
   type MetricsTarget,
 } from './metrics-targets.js';
 import { buildTables, type ComponentOutput } from './results/tables.js';
-import { bundleCacheDir, ensureBundle, formatBytes, type Bundle } from './bundle.js';
+import { bundleCacheDir, ensureBundle, formatBytes, type Bundle, type BundleKind } from './bundle.js';
 import { StateWriter, type AppState } from './state.js';
 
 /** Where the package lands on nodes that do not see the host's filesystem (VMs). */
@@ -98,7 +98,7 @@ function placement(
   node: Node,
   model: ResolvedModel,
   entry: 'worker' | 'endpoint' | 'combined' | 'function' | 'serverless-endpoint',
-  bundle: () => Bundle,
+  bundle: (kind: BundleKind) => Bundle,
 ) {
   if (node.sharesHostFilesystem) {
     return {
@@ -110,7 +110,8 @@ function placement(
   }
   // A self-contained copy (package, model, runtime node_modules): the node cannot resolve the
   // host's hoisted dependencies. Node.js >= 20 must be on the node's PATH (provider-qemu: hostNode).
-  const b = bundle();
+  // Senders never classify: they get the bundle without onnxruntime, sharp and the model.
+  const b = bundle(entry === 'endpoint' || entry === 'serverless-endpoint' ? 'endpoint' : 'full');
   const remoteModel = {
     ...model,
     onnxPath: `${REMOTE_ROOT}/${b.modelFile.split(sep).join('/')}`,
@@ -210,14 +211,16 @@ export async function runBenchmark(
   const running: Running[] = [];
   // Built (or found in the cache) on first use, i.e. only when some component runs on a node that
   // does not share the host filesystem.
-  let appBundle: Bundle | undefined;
-  const bundle = (): Bundle => {
-    if (appBundle !== undefined) return appBundle;
-    appBundle = ensureBundle({ model, cacheDir: bundleCacheDir() });
-    const what = `app bundle for nodes without the host filesystem: ${formatBytes(appBundle.bytes)} in ${appBundle.files} files, ${appBundle.packages.length} packages (${appBundle.built ? `built in ${Math.round(appBundle.ms)} ms` : 'cached'}) at ${appBundle.dir}`;
+  const appBundles = new Map<BundleKind, Bundle>();
+  const bundle = (kind: BundleKind): Bundle => {
+    const cached = appBundles.get(kind);
+    if (cached !== undefined) return cached;
+    const b = ensureBundle({ model, cacheDir: bundleCacheDir(), kind });
+    appBundles.set(kind, b);
+    const what = `app bundle (${kind}) for nodes without the host filesystem: ${formatBytes(b.bytes)} in ${b.files} files, ${b.packages.length} packages (${b.built ? `built in ${Math.round(b.ms)} ms` : 'cached'}) at ${b.dir}`;
     ctx.log.info(what);
     notes.push(what);
-    return appBundle;
+    return b;
   };
 
   // Resource checks before anything starts.

@@ -26,16 +26,59 @@ import { PACKAGE_DIR, type ResolvedModel } from './model/resolve.js';
 /** Bump when the bundle's layout or pruning rules change, so cached bundles are rebuilt. */
 export const BUNDLE_FORMAT = 'bundle-1';
 
+/** The programs that run on the nodes (each imports the rest of what it needs from dist). */
+export const COMPONENT_ENTRIES = [
+  'worker.js',
+  'endpoint.js',
+  'combined.js',
+  'function.js',
+  'serverless-endpoint.js',
+];
+/** Senders never classify: their bundle has no inference runtime (~65 MB native code) nor the model. */
+export const SENDER_ENTRIES = ['endpoint.js', 'serverless-endpoint.js'];
 /**
- * Dependencies the components never load: nsfwjs only feeds the host-side Keras→ONNX conversion
- * (the converted model travels with the bundle instead), with @tensorflow/tfjs as its peer.
+ * Reachable from the senders only through runtime/pool.js's worker-thread script (they import pool
+ * for its clock and never start a pool); test/bundle.test.ts runs an endpoint without them.
  */
-export const HOST_ONLY_DEPENDENCIES: ReadonlySet<string> = new Set(['nsfwjs']);
+export const INFERENCE_PACKAGES: ReadonlySet<string> = new Set(['onnxruntime-node', 'sharp']);
+
+/** `full`: workers, functions and endpoints that classify locally; `endpoint`: senders only. */
+export type BundleKind = 'full' | 'endpoint';
+
+const IMPORT_RE =
+  /(?:^|[;\s])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[;\s])import\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|new URL\(\s*['"](\.[^'"]+)['"]/gm;
+
+/**
+ * The packages the component programs import, following their relative imports (static, dynamic
+ * and `new URL('./x.js', import.meta.url)` worker scripts) through dist. Only these are roots of
+ * the bundle's closure: the plugin side (zod, @continuum/plugin-api, nsfwjs for the model
+ * conversion) stays on the host.
+ */
+export function importedPackages(distDir: string, entries: readonly string[]): Set<string> {
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const queue = entries.map((e) => join(distDir, e));
+  while (queue.length > 0) {
+    const file = queue.pop() as string;
+    if (seen.has(file) || !existsSync(file)) continue;
+    seen.add(file);
+    for (const m of readFileSync(file, 'utf8').matchAll(IMPORT_RE)) {
+      const spec = (m[1] ?? m[2] ?? m[3] ?? m[4]) as string;
+      if (spec.startsWith('.')) queue.push(join(dirname(file), spec));
+      else if (!spec.startsWith('node:')) {
+        const parts = spec.split('/');
+        packages.add(spec.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string));
+      }
+    }
+  }
+  return packages;
+}
 
 export interface Bundle {
   /** Host directory to copy to the node as a whole. */
   dir: string;
-  /** Paths inside `dir` of the converted model and its labels. */
+  kind: BundleKind;
+  /** Paths inside `dir` of the converted model and its labels (present in full bundles only). */
   modelFile: string;
   labelsFile: string;
   /** name@version of every package in node_modules, sorted. */
@@ -54,7 +97,8 @@ export interface BundleOptions {
   packageDir?: string;
   platform?: NodeJS.Platform;
   arch?: string;
-  hostOnly?: ReadonlySet<string>;
+  /** Default `full`. */
+  kind?: BundleKind;
 }
 
 export function bundleCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -123,11 +167,11 @@ export interface ClosureEntry {
  */
 export function runtimeClosure(
   packageDir: string,
-  options: { platform?: string; arch?: string; hostOnly?: ReadonlySet<string> } = {},
+  /** roots: the app's packages to start from (default: every dependency in its package.json). */
+  options: { platform?: string; arch?: string; roots?: ReadonlySet<string> } = {},
 ): ClosureEntry[] {
   const platform = options.platform ?? process.platform;
   const arch = options.arch ?? process.arch;
-  const hostOnly = options.hostOnly ?? HOST_ONLY_DEPENDENCIES;
   const libc = hostLibc();
   const placed = new Map<string, ClosureEntry>(); // target → entry
   const bySource = new Map<string, ClosureEntry>();
@@ -156,13 +200,17 @@ export function runtimeClosure(
     const req = queue.shift()!;
     const wanted: [string, boolean][] = [
       ...Object.keys(req.json.dependencies ?? {}).map((n): [string, boolean] => [n, false]),
+      // A package a component imports without declaring it still has to travel (hoisting hid it).
+      ...(req.root ? [...(options.roots ?? [])] : [])
+        .filter((n) => req.json.dependencies?.[n] === undefined)
+        .map((n): [string, boolean] => [n, false]),
       ...Object.keys(req.json.optionalDependencies ?? {}).map((n): [string, boolean] => [n, true]),
       ...Object.keys(req.json.peerDependencies ?? {})
         .filter((n) => req.json.peerDependenciesMeta?.[n]?.optional !== true)
         .map((n): [string, boolean] => [n, true]),
     ];
     for (const [name, optional] of wanted) {
-      if (req.root && hostOnly.has(name)) continue;
+      if (req.root && options.roots !== undefined && !options.roots.has(name)) continue;
       const source = resolvePackageDir(name, req.source);
       if (source === undefined) {
         if (optional) continue;
@@ -302,8 +350,11 @@ function bundleKey(
   model: ResolvedModel,
   platform: string,
   arch: string,
+  kind: BundleKind,
 ): string {
-  const hash = createHash('sha256').update(`${BUNDLE_FORMAT}\0${platform}\0${arch}\0${model.hash}\0`);
+  const hash = createHash('sha256').update(
+    `${BUNDLE_FORMAT}\0${kind}\0${platform}\0${arch}\0${kind === 'full' ? model.hash : ''}\0`,
+  );
   hash.update(readFileSync(join(packageDir, 'package.json')));
   for (const sub of ['dist', 'assets'])
     if (existsSync(join(packageDir, sub))) hashTree(hash, packageDir, sub);
@@ -350,20 +401,28 @@ export function ensureBundle(options: BundleOptions): Bundle {
       { hint: 'Build it first: npx tsc -b packages/app-image-classification' },
     );
   }
-  const closure = runtimeClosure(packageDir, {
-    platform,
-    arch,
-    ...(options.hostOnly !== undefined ? { hostOnly: options.hostOnly } : {}),
-  });
-  const key = bundleKey(packageDir, closure, options.model, platform, arch);
-  const dir = join(options.cacheDir, `app-image-classification-${key}`);
+  const kind = options.kind ?? 'full';
+  const roots = importedPackages(distDir, kind === 'full' ? COMPONENT_ENTRIES : SENDER_ENTRIES);
+  if (kind === 'endpoint') for (const name of INFERENCE_PACKAGES) roots.delete(name);
+  const closure = runtimeClosure(packageDir, { platform, arch, roots });
+  const key = bundleKey(packageDir, closure, options.model, platform, arch, kind);
+  const dir = join(options.cacheDir, `app-image-classification-${kind === 'full' ? '' : `${kind}-`}${key}`);
   const modelFile = join('model', basename(options.model.onnxPath));
   const labelsFile = join('model', basename(options.model.labelsPath));
   const packages = closure.map((e) => `${e.name}@${e.version}`).sort();
   const done = join(dir, '.complete');
   if (existsSync(done)) {
     const stats = summarise(dir);
-    return { dir, modelFile, labelsFile, packages, ...stats, built: false, ms: performance.now() - started };
+    return {
+      dir,
+      kind,
+      modelFile,
+      labelsFile,
+      packages,
+      ...stats,
+      built: false,
+      ms: performance.now() - started,
+    };
   }
   mkdirSync(options.cacheDir, { recursive: true });
   const tmp = `${dir}.${process.pid}.tmp`;
@@ -375,13 +434,15 @@ export function ensureBundle(options: BundleOptions): Bundle {
     copyTree(distDir, join(tmp, 'dist'), keepApp, stats);
     if (existsSync(join(packageDir, 'assets')))
       copyTree(join(packageDir, 'assets'), join(tmp, 'assets'), keepApp, stats);
-    mkdirSync(join(tmp, 'model'), { recursive: true });
-    copyFileSync(options.model.onnxPath, join(tmp, modelFile));
-    copyFileSync(options.model.labelsPath, join(tmp, labelsFile));
+    if (kind === 'full') {
+      mkdirSync(join(tmp, 'model'), { recursive: true });
+      copyFileSync(options.model.onnxPath, join(tmp, modelFile));
+      copyFileSync(options.model.labelsPath, join(tmp, labelsFile));
+    }
     for (const e of closure) copyPackage(e, join(tmp, e.target), platform, arch, stats);
     writeFileSync(
       join(tmp, 'bundle.json'),
-      `${JSON.stringify({ format: BUNDLE_FORMAT, key, platform, arch, model: options.model.hash, packages }, null, 2)}\n`,
+      `${JSON.stringify({ format: BUNDLE_FORMAT, kind, key, platform, arch, model: kind === 'full' ? options.model.hash : null, packages }, null, 2)}\n`,
     );
     writeFileSync(join(tmp, '.complete'), `${key}\n`);
     rmSync(dir, { recursive: true, force: true });
@@ -391,7 +452,16 @@ export function ensureBundle(options: BundleOptions): Bundle {
     throw error;
   }
   const stats = summarise(dir);
-  return { dir, modelFile, labelsFile, packages, ...stats, built: true, ms: performance.now() - started };
+  return {
+    dir,
+    kind,
+    modelFile,
+    labelsFile,
+    packages,
+    ...stats,
+    built: true,
+    ms: performance.now() - started,
+  };
 }
 
 function mkdirp(dir: string): string {

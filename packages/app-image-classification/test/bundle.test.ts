@@ -3,7 +3,15 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ensureBundle, prunedPath, resolvePackageDir, runtimeClosure, type Bundle } from '../src/bundle.js';
+import {
+  COMPONENT_ENTRIES,
+  ensureBundle,
+  importedPackages,
+  prunedPath,
+  resolvePackageDir,
+  runtimeClosure,
+  type Bundle,
+} from '../src/bundle.js';
 import { PACKAGE_DIR, resolveModel } from '../src/model/resolve.js';
 import { startMosquitto } from './support/env.js';
 
@@ -72,6 +80,8 @@ describe('app bundle for nodes without the host filesystem', () => {
   const cacheDir = join(scratch, 'cache');
   let bundle: Bundle | undefined;
   const get = (): Bundle => (bundle ??= ensureBundle({ model, cacheDir }));
+  let senders: Bundle | undefined;
+  const getSenders = (): Bundle => (senders ??= ensureBundle({ model, cacheDir, kind: 'endpoint' }));
 
   it('prunes foreign prebuilt payloads and type/doc files, keeps this platform', () => {
     const p = (s: string): string => s.split('/').join(sep);
@@ -96,18 +106,17 @@ describe('app bundle for nodes without the host filesystem', () => {
     expect(existsSync(join(b.dir, b.modelFile))).toBe(true);
     expect(readFileSync(join(b.dir, b.modelFile)).equals(readFileSync(model.onnxPath))).toBe(true);
     // Runtime dependencies are there; the host-only model source is not.
-    for (const name of ['mqtt', 'onnxruntime-node', 'sharp', 'prom-client', '@continuum/plugin-api'])
+    for (const name of ['mqtt', 'onnxruntime-node', 'sharp', '@img/sharp-linux-x64', 'prom-client'])
       expect(b.packages.some((p) => p.startsWith(`${name}@`))).toBe(true);
-    expect(b.packages.some((p) => p.startsWith('nsfwjs@'))).toBe(false);
+    // Plugin-side packages stay on the host (components import none of them).
+    for (const name of ['nsfwjs', 'zod', '@continuum/plugin-api'])
+      expect(b.packages.some((p) => p.startsWith(`${name}@`))).toBe(false);
     expect(existsSync(join(b.dir, 'node_modules', 'nsfwjs'))).toBe(false);
     // onnxruntime-node ships every OS/arch: only linux/x64 is left.
     const ort = files.filter((f) => f.includes(`onnxruntime-node${sep}bin`));
     expect(ort.length).toBeGreaterThan(0);
     expect(ort.every((f) => f.includes(`${sep}linux${sep}x64${sep}`))).toBe(true);
     expect(files.some((f) => f.endsWith('onnxruntime_binding.node'))).toBe(true);
-    // The workspace package contributes what it publishes (dist), not its sources and tests.
-    expect(existsSync(join(b.dir, 'node_modules', '@continuum', 'plugin-api', 'dist'))).toBe(true);
-    expect(existsSync(join(b.dir, 'node_modules', '@continuum', 'plugin-api', 'src'))).toBe(false);
     expect(files.some((f) => f.endsWith('.d.ts') || f.endsWith('.map'))).toBe(false);
     // Far smaller than the ~290 MB onnxruntime-node alone.
     expect(b.bytes).toBeLessThan(150 * 1024 * 1024);
@@ -118,7 +127,9 @@ describe('app bundle for nodes without the host filesystem', () => {
 
   it('every dependency edge resolves inside the bundle to the same package as on the host', () => {
     const b = get();
-    const closure = runtimeClosure(PACKAGE_DIR);
+    const roots = importedPackages(join(PACKAGE_DIR, 'dist'), COMPONENT_ENTRIES);
+    expect([...roots].sort()).toEqual(['mqtt', 'onnxruntime-node', 'prom-client', 'sharp']);
+    const closure = runtimeClosure(PACKAGE_DIR, { roots });
     const byTarget = new Map(closure.map((e) => [e.target, e]));
     const requesters = [{ target: '', source: PACKAGE_DIR }, ...closure];
     let edges = 0;
@@ -127,7 +138,7 @@ describe('app bundle for nodes without the host filesystem', () => {
         dependencies?: Record<string, string>;
       };
       for (const dep of Object.keys(json.dependencies ?? {})) {
-        if (r.target === '' && dep === 'nsfwjs') continue;
+        if (r.target === '' && !roots.has(dep)) continue;
         const onHost = resolvePackageDir(dep, r.source);
         const inBundle = resolvePackageDir(dep, join(b.dir, r.target));
         expect(inBundle, `${dep} from ${r.target || 'the app'}`).toBeDefined();
@@ -142,6 +153,17 @@ describe('app bundle for nodes without the host filesystem', () => {
       expect(existsSync(join(d, 'node_modules'))).toBe(false);
   });
 
+  it('the endpoint bundle leaves the inference runtime and the model behind', () => {
+    const full = get();
+    const e = getSenders();
+    expect(e.dir).not.toBe(full.dir);
+    expect(e.packages.some((p) => p.startsWith('mqtt@'))).toBe(true);
+    expect(e.packages.some((p) => /^(onnxruntime-node|sharp|@img\/sharp-linux-x64)@/.test(p))).toBe(false);
+    expect(existsSync(join(e.dir, 'model'))).toBe(false);
+    expect(e.bytes).toBeLessThan(full.bytes / 4);
+    console.log(`[bundle] endpoint bundle ${(e.bytes / 1024 / 1024).toFixed(1)} MiB, ${e.files} files`);
+  });
+
   it('is reused from the cache while nothing changed', () => {
     const first = get();
     const again = ensureBundle({ model, cacheDir });
@@ -150,7 +172,7 @@ describe('app bundle for nodes without the host filesystem', () => {
     expect(again.bytes).toBe(first.bytes);
   });
 
-  it('a worker and an endpoint run from the bundle alone (real mosquitto, real inference)', async () => {
+  it('a worker and an endpoint run from their bundles alone (real mosquitto, real inference)', async () => {
     const b = get();
     const broker = await startMosquitto('127.0.0.1', scratch);
     try {
@@ -173,7 +195,8 @@ describe('app bundle for nodes without the host filesystem', () => {
       });
       // As the benchmark does: endpoints start once the worker has subscribed.
       await worker.ready;
-      const endpoint = runComponent(b, 'endpoint', {
+      // The endpoint runs from the senders' bundle: no onnxruntime or sharp in it.
+      const endpoint = runComponent(getSenders(), 'endpoint', {
         ENDPOINT_ID: 'cloud0_endpoint0',
         FREQUENCY: '4',
         DURATION: '2',
@@ -183,7 +206,7 @@ describe('app bundle for nodes without the host filesystem', () => {
         REPLY_TOPIC: 'continuum/bundle-test/replies',
         REPLY_TIMEOUT: '20',
         BROKER_LOSS_SECONDS: '5',
-        IMAGES_DIR: join(b.dir, 'assets', 'images'),
+        IMAGES_DIR: join(getSenders().dir, 'assets', 'images'),
       });
       const [w, e] = await Promise.all([worker.done, endpoint.done]);
       expect(e.stderr).not.toMatch(/ERR_MODULE_NOT_FOUND|Cannot find/);
