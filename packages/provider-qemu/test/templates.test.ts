@@ -112,6 +112,9 @@ describe('plain qemu argv', () => {
     expect(joined).toContain('-pidfile /var/tmp/x/cloud0.pid');
     expect(args[args.indexOf('-name') + 1]).toBe('cloud0_ab12cd,process=qemu-cloud0_ab12cd');
   });
+  it('TCG uses -cpu max (SSE4.2/POPCNT for prebuilt native modules in guests)', () => {
+    expect(qemuArgs(vm({ accel: 'tcg' })).join(' ')).toMatch(/-accel tcg,tb-size=\d+ -cpu max/);
+  });
   it('KVM uses -accel kvm -cpu host; no throttling when limits are 0', () => {
     const args = qemuArgs(vm({ accel: 'kvm', diskReadMBps: 0, diskWriteMBps: 0 }));
     expect(args.join(' ')).toContain('-accel kvm -cpu host');

@@ -63,8 +63,12 @@ export function kernelCmdline(o: {
  * throttling in bytes/s, converted from MB/s (upstream passed the MB/s number as bytes/s).
  */
 export function qemuArgs(vm: VmSpec): string[] {
+  // TCG's default qemu64 model lacks SSE4.2/POPCNT, which prebuilt native code in guests (sharp's
+  // libvips) requires: `max` exposes everything TCG can emulate.
   const accel =
-    vm.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', `tcg,tb-size=${vm.tbSizeMiB}`];
+    vm.accel === 'kvm'
+      ? ['-accel', 'kvm', '-cpu', 'host']
+      : ['-accel', `tcg,tb-size=${vm.tbSizeMiB}`, '-cpu', 'max'];
   const read = mbpsToBytesPerSec(vm.diskReadMBps);
   const write = mbpsToBytesPerSec(vm.diskWriteMBps);
   const throttle = [
