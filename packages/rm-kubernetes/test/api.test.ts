@@ -195,10 +195,12 @@ describe('deployment benchmark end to end against the scripted API', () => {
         expect(row.created).toBeGreaterThanOrEqual(-1);
         expect(row.started).toBeDefined();
         expect(row.application).toBeDefined();
-        // the app logs 123 ms after its container started; our watch sees the start up to a poll later
+        // The app logs 123 ms after its container started. The start is refined by polling; when a
+        // loaded machine delays the poll, it falls back to the API's whole-second stamp, which can
+        // only be earlier: the gap stays positive and below one second plus the log delay.
         const gap = (row.application as number) - (row.started as number);
         expect(gap).toBeGreaterThan(0);
-        expect(gap).toBeLessThan(0.2);
+        expect(gap).toBeLessThan(1.2);
       }
       expect(r.summary.deployed).toBe(3);
       expect(readFileSync(r.files.csv, 'utf8').split('\n')[0]).toContain('started_application (s)');
