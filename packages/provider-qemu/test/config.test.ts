@@ -10,7 +10,6 @@ import { assertMemoryFits, availableMemoryMiB, pinPlan } from '../src/resources.
 import { resolveImage } from '../src/images/resolve.js';
 import { baseKey, DEFAULT_RECIPE, layerKey } from '../src/images/recipe.js';
 import { findImage, listImages, removeImage } from '../src/images/cache.js';
-import { remoteCommand, shQuote } from '../src/node/quote.js';
 import qemuProvider from '../src/index.js';
 import { containing } from './helpers.js';
 
@@ -170,14 +169,3 @@ describe('image cache keys', () => {
   });
 });
 
-describe('remote command quoting', () => {
-  it('quotes every argument for the guest shell', () => {
-    expect(shQuote('plain-arg_1.txt')).toBe('plain-arg_1.txt');
-    expect(shQuote("it's; rm -rf /")).toBe(`'it'\\''s; rm -rf /'`);
-    expect(shQuote('')).toBe("''");
-    expect(remoteCommand(['echo', 'a b', '$HOME'], { env: { X: 'y z' }, cwd: '/tmp/my dir' })).toBe(
-      `cd '/tmp/my dir' && env 'X=y z' echo 'a b' '$HOME'`,
-    );
-    expect(() => remoteCommand(['true'], { env: { 'bad name': '1' } })).toThrow();
-  });
-});
