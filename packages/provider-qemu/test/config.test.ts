@@ -168,4 +168,3 @@ describe('image cache keys', () => {
     );
   });
 });
-
