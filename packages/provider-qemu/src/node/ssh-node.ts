@@ -1,11 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type { Client } from 'ssh2';
-import {
-  createSshNode as createSharedSshNode,
-  type Node,
-  type NodeInfo,
-} from '@continuum/plugin-api';
+import { createSshNode as createSharedSshNode, type Node, type NodeInfo } from '@continuum/plugin-api';
 
 export interface SshTarget {
   host: string;
