@@ -9,6 +9,7 @@
  *   const server = await m.serve(9464, '0.0.0.0');
  */
 import type { Server } from 'node:http';
+import { createAppInstruments } from '@continuum/plugin-api';
 
 export interface AppMetrics {
   sent: { inc(value?: number): void };
@@ -21,8 +22,6 @@ export interface AppMetrics {
   serve(port: number, host?: string): Promise<Server>;
 }
 
-const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
 export async function createAppMetrics(options: {
   component: 'endpoint' | 'worker' | 'combined';
   name: string;
@@ -33,33 +32,7 @@ export async function createAppMetrics(options: {
   const labelName = options.component === 'worker' ? 'worker' : 'endpoint';
   registry.setDefaultLabels({ [labelName]: options.name, component: options.component });
   if (options.defaultMetrics === true) prom.collectDefaultMetrics({ register: registry });
-  const sent = new prom.Counter({
-    name: 'continuum_app_messages_sent_total',
-    help: 'Messages (images) sent by an endpoint.',
-    registers: [registry],
-  });
-  const processed = new prom.Counter({
-    name: 'continuum_app_messages_processed_total',
-    help: 'Messages processed by a worker.',
-    registers: [registry],
-  });
-  const latency = new prom.Histogram({
-    name: 'continuum_app_latency_seconds',
-    help: 'End-to-end latency seen by an endpoint.',
-    buckets: BUCKETS,
-    registers: [registry],
-  });
-  const processing = new prom.Histogram({
-    name: 'continuum_app_processing_seconds',
-    help: 'Processing time per message in a worker.',
-    buckets: BUCKETS,
-    registers: [registry],
-  });
-  const queue = new prom.Gauge({
-    name: 'continuum_app_queue_length',
-    help: 'Messages waiting in the worker queue.',
-    registers: [registry],
-  });
+  const { sent, processed, latency, processing, queue } = createAppInstruments(prom, registry);
   const text = (): Promise<string> => registry.metrics();
   return {
     sent,

@@ -56,3 +56,4 @@ export {
   type SshNodeOptions,
   type SshSftpLike,
 } from './ssh-node.js';
+export { APP_METRIC_BUCKETS_S, createAppInstruments, type AppInstruments, type PromClientLike } from './app-metrics.js';
