@@ -106,18 +106,10 @@ describe('app bundle for nodes without the host filesystem', () => {
     expect(existsSync(join(b.dir, b.modelFile))).toBe(true);
     expect(readFileSync(join(b.dir, b.modelFile)).equals(readFileSync(model.onnxPath))).toBe(true);
     // Runtime dependencies are there; the host-only model source is not.
-    // plugin-api (no dependencies of its own) carries the shared metric definitions.
-    for (const name of [
-      'mqtt',
-      'onnxruntime-node',
-      'sharp',
-      '@img/sharp-linux-x64',
-      'prom-client',
-      '@continuum/plugin-api',
-    ])
+    for (const name of ['mqtt', 'onnxruntime-node', 'sharp', '@img/sharp-linux-x64', 'prom-client'])
       expect(b.packages.some((p) => p.startsWith(`${name}@`))).toBe(true);
     // Plugin-side packages stay on the host (components import none of them).
-    for (const name of ['nsfwjs', 'zod'])
+    for (const name of ['nsfwjs', 'zod', '@continuum/plugin-api'])
       expect(b.packages.some((p) => p.startsWith(`${name}@`))).toBe(false);
     expect(existsSync(join(b.dir, 'node_modules', 'nsfwjs'))).toBe(false);
     // onnxruntime-node ships every OS/arch: only linux/x64 is left.
@@ -136,13 +128,7 @@ describe('app bundle for nodes without the host filesystem', () => {
   it('every dependency edge resolves inside the bundle to the same package as on the host', () => {
     const b = get();
     const roots = importedPackages(join(PACKAGE_DIR, 'dist'), COMPONENT_ENTRIES);
-    expect([...roots].sort()).toEqual([
-      '@continuum/plugin-api',
-      'mqtt',
-      'onnxruntime-node',
-      'prom-client',
-      'sharp',
-    ]);
+    expect([...roots].sort()).toEqual(['mqtt', 'onnxruntime-node', 'prom-client', 'sharp']);
     const closure = runtimeClosure(PACKAGE_DIR, { roots });
     const byTarget = new Map(closure.map((e) => [e.target, e]));
     const requesters = [{ target: '', source: PACKAGE_DIR }, ...closure];

@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
-import { createAppInstruments } from '@continuum/plugin-api';
 
 /**
- * Optional prom-client metrics of a component (issue 7), with the metric names of
- * `@continuum/monitor-prometheus/app-metrics` so the prometheus monitor scrapes them as app
- * targets. Enabled only when the benchmark sets METRICS_PORT; otherwise every call is a no-op on
+ * Optional prom-client metrics of a component (issue 7), with the metric names of plugin-api's
+ * createAppInstruments (which monitor-prometheus's helper uses) so the prometheus monitor scrapes
+ * them as app targets. Components do not import plugin-api itself: the docker runner mounts only
+ * node_modules folders, where workspace packages are symlinks out of the mount. Enabled only when the benchmark sets METRICS_PORT; otherwise every call is a no-op on
  * a shared object and prom-client is never loaded, so the default path costs nothing.
  */
 export interface ComponentMetrics {
@@ -21,6 +21,8 @@ export interface ComponentMetrics {
   render(): Promise<{ contentType: string; body: string } | undefined>;
   close(): Promise<void>;
 }
+
+const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 const disabled: ComponentMetrics = {
   sent: () => undefined,
@@ -50,7 +52,33 @@ export async function startMetrics(
   const prom = await import('prom-client');
   const registry = new prom.Registry();
   registry.setDefaultLabels({ [component === 'worker' ? 'worker' : 'endpoint']: name, component });
-  const { sent, processed, latency, processing, queue } = createAppInstruments(prom, registry);
+  const sent = new prom.Counter({
+    name: 'continuum_app_messages_sent_total',
+    help: 'Messages (images) sent by an endpoint.',
+    registers: [registry],
+  });
+  const processed = new prom.Counter({
+    name: 'continuum_app_messages_processed_total',
+    help: 'Messages processed by a worker.',
+    registers: [registry],
+  });
+  const latency = new prom.Histogram({
+    name: 'continuum_app_latency_seconds',
+    help: 'End-to-end latency seen by an endpoint.',
+    buckets: BUCKETS,
+    registers: [registry],
+  });
+  const processing = new prom.Histogram({
+    name: 'continuum_app_processing_seconds',
+    help: 'Processing time per message in a worker.',
+    buckets: BUCKETS,
+    registers: [registry],
+  });
+  const queue = new prom.Gauge({
+    name: 'continuum_app_queue_length',
+    help: 'Messages waiting in the worker queue.',
+    registers: [registry],
+  });
   const render = async (): Promise<{ contentType: string; body: string }> => ({
     contentType: registry.contentType,
     body: await registry.metrics(),
