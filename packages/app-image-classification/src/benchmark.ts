@@ -239,6 +239,9 @@ export async function runBenchmark(
   const tierOf = (n: Node) => ctx.topology.tiers[n.tier];
   const workerCpu = (n: Node): number => cfg.workerCpu ?? defaultWorkerCpu(tierOf(n).cores);
   const endpointCpu = (n: Node): number => cfg.endpointCpu ?? tierOf(n).cores;
+  const endpointMemoryMiB = (n: Node): number =>
+    Math.round((cfg.endpointMemory ?? tierOf(n).memoryMiB / 1024) * 1000);
+  const labels = { 'continuum.run': tag, 'continuum.app': 'image-classification' };
   for (const w of workers) checkCores('workerCpu', w, threadsFor(workerCpu(w)));
   if (mode === 'endpoint')
     for (const e of endpoints) checkCores('endpointCpu', e, threadsFor(endpointCpu(e)));
@@ -363,7 +366,7 @@ export async function runBenchmark(
           cpu,
           memoryMiB: Math.round((cfg.workerMemory ?? defaultWorkerMemoryGb(tierOf(node).memoryMiB)) * 1000),
           files: p.files,
-          labels: { 'continuum.run': tag, 'continuum.app': 'image-classification' },
+          labels,
         });
       }),
     );
@@ -401,9 +404,9 @@ export async function runBenchmark(
               ...metricsEnv(e, workers.length + j),
             },
             cpu: endpointCpu(e),
-            memoryMiB: Math.round((cfg.endpointMemory ?? tierOf(e).memoryMiB / 1024) * 1000),
+            memoryMiB: endpointMemoryMiB(e),
             files: p.files,
-            labels: { 'continuum.run': tag, 'continuum.app': 'image-classification' },
+            labels,
           },
           w,
         );
@@ -434,9 +437,9 @@ export async function runBenchmark(
               ...metricsEnv(e, j),
             },
             cpu: endpointCpu(e),
-            memoryMiB: Math.round((cfg.endpointMemory ?? tierOf(e).memoryMiB / 1024) * 1000),
+            memoryMiB: endpointMemoryMiB(e),
             files: p.files,
-            labels: { 'continuum.run': tag, 'continuum.app': 'image-classification' },
+            labels,
           });
         }),
       );
@@ -474,7 +477,7 @@ export async function runBenchmark(
             cpu,
             memoryMiB: Math.round((cfg.workerMemory ?? defaultWorkerMemoryGb(tierOf(node).memoryMiB)) * 1000),
             files: p.files,
-            labels: { 'continuum.run': tag, 'continuum.app': 'image-classification' },
+            labels,
           });
         }),
       );
@@ -510,9 +513,9 @@ export async function runBenchmark(
                 ...metricsEnv(e, replicas.length + j),
               },
               cpu: endpointCpu(e),
-              memoryMiB: Math.round((cfg.endpointMemory ?? tierOf(e).memoryMiB / 1024) * 1000),
+              memoryMiB: endpointMemoryMiB(e),
               files: p.files,
-              labels: { 'continuum.run': tag, 'continuum.app': 'image-classification' },
+              labels,
             },
             w,
           );
